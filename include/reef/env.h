@@ -1,0 +1,157 @@
+/*
+ * The environment: the only part of Reef that talks to DPDK. Everything else
+ * gets its clock, shared memory, rings and cores from here, so unit tests can
+ * link the fake env (plain memory, a fake clock where one tick is one
+ * microsecond) instead.
+ *
+ * A process initialises the env once, as the primary of a Reef app name or as
+ * a secondary attached to a running primary of that name. The DPDK file prefix
+ * is "reef_<name>", so primaries of different names run side by side.
+ */
+#ifndef REEF_ENV_H
+#define REEF_ENV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "reef/cpuset.h"
+
+/* Longest Reef app name (letters, digits, '_' and '-'). */
+#define REEF_APP_NAME_MAX 16
+#define REEF_APP_NAME_DEFAULT "reef"
+
+/* Returned by reef_env_lcore_id() on a thread that is not a DPDK lcore. */
+#define REEF_LCORE_ANY UINT32_MAX
+
+enum reef_env_role {
+	REEF_ENV_PRIMARY,
+	REEF_ENV_SECONDARY,
+};
+
+struct reef_env_opts {
+	/* sizeof(struct reef_env_opts) as the caller knows it: new fields go at the end. */
+	size_t opts_size;
+	enum reef_env_role role;
+	/* App name; NULL means REEF_APP_NAME_DEFAULT. */
+	const char *name;
+	/* Primary: the cores to run on (NULL: every core this process may use). */
+	const struct reef_cpuset *cpumask;
+	/* Primary: the main lcore (-1: the first core of the mask). */
+	int main_core;
+	/* Primary: hugepage memory to reserve up front in MiB (0: grow on demand). */
+	uint32_t mem_size_mb;
+	/* Print DPDK's own log lines (normally captured and shown only on failure). */
+	bool dpdk_verbose;
+};
+
+/* Fill opts with defaults. */
+void reef_env_opts_init(struct reef_env_opts *opts, size_t opts_size);
+
+/*
+ * Initialise DPDK as the primary or a secondary of opts->name. Call once per
+ * process, from its main thread, before any other env function but the
+ * clock ones. On failure one line says what is wrong and what to do.
+ *
+ * Returns 0, or:
+ *  -EINVAL  bad name, empty or unusable core mask, main core not in the mask
+ *  -ENOMEM  no free 2 MiB hugepages (run tools/setup.sh)
+ *  -EEXIST  primary: a live primary already uses this name
+ *  -ENOENT  secondary: no primary of this name is running
+ *  -EALREADY the env is already initialised in this process
+ *  -EIO     DPDK refused to initialise for another reason (its log is printed)
+ */
+int reef_env_init(const struct reef_env_opts *opts);
+
+/* Release DPDK. The primary also removes its runtime directory. Main thread only. */
+void reef_env_fini(void);
+
+bool reef_env_is_initialized(void);
+bool reef_env_is_primary(void);
+/* The app name the env was initialised with ("" before init). */
+const char *reef_env_get_name(void);
+
+/* Whether name is a valid app name; if not and print is set, log one line saying why. */
+bool reef_env_name_is_valid(const char *name, bool print);
+
+/*
+ * Secondary: whether the primary still holds its DPDK config lock (it is
+ * alive). Primary: always true.
+ */
+bool reef_env_primary_alive(void);
+
+/*
+ * pid of the live primary of name, found through the lock it holds on its DPDK
+ * config file; 0 when none runs. Usable before reef_env_init.
+ */
+pid_t reef_env_find_primary(const char *name);
+
+/* ---- clock ---- */
+
+/* A monotonic tick counter (the TSC on the real env) and its rate per second. */
+uint64_t reef_get_ticks(void);
+uint64_t reef_get_ticks_hz(void);
+/* Busy-wait for at least us microseconds. */
+void reef_delay_us(uint64_t us);
+
+/* ---- shared memory ---- */
+
+/*
+ * Reserve a named, zeroed block of hugepage memory visible to secondaries at
+ * the same address. Primary only; NULL on failure (-errno in *rc if not NULL).
+ */
+void *reef_memzone_reserve(const char *name, size_t len, size_t align, int *rc);
+/* Find a block by name; its length in *len. NULL if there is none. */
+void *reef_memzone_lookup(const char *name, size_t *len);
+/* Free a block reserved by reef_memzone_reserve. Returns 0 or -ENOENT. */
+int reef_memzone_free(const char *name);
+
+/* ---- rings ---- */
+
+/*
+ * Lock-free FIFO rings of fixed-size elements, built in memory the caller
+ * owns (a shared region carves them out at start-up). Element sizes are
+ * multiples of 4 bytes; every call names the element size.
+ */
+struct reef_ring;
+
+enum reef_ring_type {
+	REEF_RING_MP_SC, /* many producers (threads of the primary), one consumer */
+	REEF_RING_SP_SC, /* one producer, one consumer */
+};
+
+/* Bytes a ring of count elements (a power of two) of esize bytes needs; -EINVAL if invalid. */
+ssize_t reef_ring_memsize(uint32_t count, uint32_t esize);
+/* Initialise a ring in mem (reef_ring_memsize bytes). Returns 0 or -EINVAL. */
+int reef_ring_init(struct reef_ring *ring, const char *name, uint32_t count,
+		   enum reef_ring_type type);
+/* Enqueue up to n elements; returns how many were enqueued. */
+uint32_t reef_ring_enqueue_burst(struct reef_ring *ring, const void *objs, uint32_t esize,
+				 uint32_t n);
+/* Enqueue exactly n elements or none; returns n or 0. */
+uint32_t reef_ring_enqueue_bulk(struct reef_ring *ring, const void *objs, uint32_t esize,
+				uint32_t n);
+/* Dequeue up to n elements; returns how many were dequeued. */
+uint32_t reef_ring_dequeue_burst(struct reef_ring *ring, void *objs, uint32_t esize, uint32_t n);
+/* Number of elements waiting (a snapshot; may be read from any process). */
+uint32_t reef_ring_count(const struct reef_ring *ring);
+/* Total slots a ring can hold. */
+uint32_t reef_ring_capacity(const struct reef_ring *ring);
+/* Drop every element. Only when no producer or consumer can be using the ring. */
+void reef_ring_reset(struct reef_ring *ring);
+
+/* ---- cores ---- */
+
+/* The DPDK lcore id of the calling thread, or REEF_LCORE_ANY. */
+uint32_t reef_env_lcore_id(void);
+uint32_t reef_env_main_lcore(void);
+/* The lcores of this primary (its core mask). */
+void reef_env_get_lcores(struct reef_cpuset *set);
+uint32_t reef_env_lcore_count(void);
+/* Run fn(arg) on a worker lcore. Returns 0 or -EBUSY if it is already running. */
+int reef_env_lcore_launch(uint32_t lcore, int (*fn)(void *), void *arg);
+/* Wait for the function launched on lcore to return; returns its return value. */
+int reef_env_lcore_wait(uint32_t lcore);
+
+#endif /* REEF_ENV_H */

@@ -1,0 +1,16 @@
+# The library dependency graph, written down as data. A library may only call
+# the libraries listed for it; apps and tests name the libraries they use
+# directly and get the rest from here.
+
+DEPDIRS-util := log
+DEPDIRS-log :=
+DEPDIRS-env := log util
+DEPDIRS-env_fake := log util
+DEPDIRS-shm := env log util
+DEPDIRS-thread := shm env log util
+DEPDIRS-event := thread shm env log util
+DEPDIRS-client := shm env log util
+
+# Link order: every library before the ones it depends on. env and env_fake are
+# alternatives (the real DPDK env and the unit tests' fake): never link both.
+REEF_LIB_ORDER := client event thread shm env env_fake util log
