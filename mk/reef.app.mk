@@ -3,6 +3,7 @@
 # Required: APP (the program name) and C_SRCS. REEF_LIBS names the Reef libraries
 # the program calls directly (their dependencies come from reef.lib_deps.mk);
 # SYS_PKGS names pkg-config packages beyond DPDK; SYS_LIBS adds raw linker flags.
+# APP_DIR (default bin/) is where the program goes.
 
 ifndef APP
 $(error APP is not set: an app Makefile must name its program)
@@ -13,8 +14,10 @@ endif
 
 include $(REEF_ROOT)/mk/reef.common.mk
 
-OBJDIR := $(OBJ_ROOT)/app/$(APP)
-APP_BIN := $(BIN_DIR)/$(APP)
+# Test and benchmark programs set APP_DIR to keep out of bin/.
+APP_DIR ?= $(BIN_DIR)
+OBJDIR := $(OBJ_ROOT)/$(patsubst $(REEF_ROOT)/%,%,$(CURDIR))
+APP_BIN := $(APP_DIR)/$(APP)
 APP_LIBS := $(call reef_link_order,$(REEF_LIBS))
 APP_LIB_FILES := $(APP_LIBS:%=$(LIB_DIR)/libreef_%.a)
 PKG_CFLAGS := $(if $(SYS_PKGS),$(shell pkg-config --cflags $(SYS_PKGS)))
