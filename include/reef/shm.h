@@ -182,7 +182,10 @@ struct reef_shm_reactor {
 	uint64_t stall_threshold_tsc;
 	uint64_t threads_in; /* threads moved onto this reactor */
 	uint64_t threads_out;
-	uint64_t reserved[9];
+	uint32_t cur_thread_slot; /* slot of the thread being polled (with cur_thread_id) */
+	uint32_t reserved0;
+	uint64_t sleep_tsc; /* time asleep in interrupt mode (part of idle_tsc) */
+	uint64_t reserved[7];
 };
 
 struct reef_shm_thread {

@@ -41,6 +41,13 @@ int reef_shm_create(const char *name, const struct reef_shm_limits *limits,
 /* Mark the region stopped and free it. Readers still attached see STOPPED first. */
 void reef_shm_destroy(struct reef_shm_region *region);
 
+/*
+ * Mark the region stopped and forget it, leaving its memory mapped until the
+ * process exits: readers in other processes may be mapping it, and freeing it
+ * would make DPDK unmap it under them. What a primary does at exit.
+ */
+void reef_shm_close(struct reef_shm_region *region);
+
 /* The region this process created, or NULL. */
 struct reef_shm_region *reef_shm_get_local(void);
 

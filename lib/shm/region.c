@@ -302,6 +302,21 @@ reef_shm_destroy(struct reef_shm_region *r)
 	free_handle(r);
 }
 
+void
+reef_shm_close(struct reef_shm_region *r)
+{
+	if (r == NULL) {
+		return;
+	}
+	if (r->owner) {
+		reef_shm_set_state(r, REEF_REGION_STOPPED);
+		if (g_local == r) {
+			g_local = NULL;
+		}
+	}
+	free_handle(r);
+}
+
 struct reef_shm_region *
 reef_shm_get_local(void)
 {

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "thread_internal.h"
+#include "reef_internal/thread.h"
 #include "reef/log.h"
 #include "reef/string.h"
 #include "reef/usdt.h"
@@ -577,4 +578,28 @@ bool
 reef_thread_is_in_interrupt(const struct reef_thread *thread)
 {
 	return __atomic_load_n(&thread->in_interrupt, __ATOMIC_ACQUIRE);
+}
+
+struct reef_shm_thread *
+reef__thread_get_shm(struct reef_thread *thread)
+{
+	return thread->shm;
+}
+
+uint32_t
+reef__thread_send_all(reef_msg_fn fn, void *ctx, const struct reef_thread *except)
+{
+	struct reef__thread_lib *lib = &reef__thread_lib;
+	struct reef_thread *thread;
+	uint32_t failed = 0;
+
+	/* Enqueueing takes no lock, so sending under the list lock is safe. */
+	pthread_mutex_lock(&lib->lock);
+	TAILQ_FOREACH(thread, &lib->threads, tailq) {
+		if (thread != except && reef_thread_send_msg(thread, fn, ctx) != 0) {
+			failed++;
+		}
+	}
+	pthread_mutex_unlock(&lib->lock);
+	return failed;
 }
