@@ -217,13 +217,20 @@ worker_start(void *arg)
 		reef_app_stop(1);
 		return;
 	}
-	w->io = reef_poller_register_named(io_poll, w, 0, "io_poll");
+	/*
+	 * In interrupt mode a thread with an active poller can never sleep, so
+	 * the I/O poller becomes a timed one there and idle reactors really idle.
+	 */
+	w->io = reef_poller_register_named(io_poll, w, reef_interrupt_mode_is_enabled() ? 1000 : 0,
+					   "io_poll");
 	for (i = 0; i < 4; i++) {
 		w->timers[i] = reef_poller_register_named(timer_poll, w, periods[i], names[i]);
 	}
 	w->sender = reef_poller_register_named(sender_poll, w, 1000, "msg_sender");
 	if (w->index == 0) {
-		w->flap = reef_poller_register_named(flap_poll, w, 0, "flapper");
+		w->flap = reef_poller_register_named(flap_poll, w,
+						     reef_interrupt_mode_is_enabled() ? 10000 : 0,
+						     "flapper");
 		w->flap_resume = reef_poller_register_named(flap_resume_poll, w, 1000000,
 							    "flapper_toggle");
 	}

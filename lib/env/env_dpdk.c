@@ -403,6 +403,13 @@ reef_env_fini(void)
 	if (!g_env.initialized) {
 		return;
 	}
+	if (!g_env.primary) {
+		/*
+		 * A secondary often outlives its primary; DPDK then complains that
+		 * it cannot release shared state that is already gone. Not news.
+		 */
+		rte_log_set_global_level(RTE_LOG_EMERG);
+	}
 	rte_eal_cleanup();
 	if (g_env.primary) {
 		remove_primary_files(g_env.name);

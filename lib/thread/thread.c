@@ -220,8 +220,9 @@ reef_thread_create(const char *name, const struct reef_cpuset *cpumask)
 		rc = lib->thread_op_fn(thread, REEF_THREAD_OP_NEW);
 	}
 	if (rc != 0) {
-		REEF_ERRLOG("the framework could not schedule thread %s: %s\n", shm->name,
-			    strerror(rc < 0 ? -rc : rc));
+		/* The framework said why, in its own words; this is for debugging. */
+		REEF_INFOLOG("the framework refused thread %s: %s\n", shm->name,
+			     strerror(rc < 0 ? -rc : rc));
 		free_thread(thread);
 		return NULL;
 	}

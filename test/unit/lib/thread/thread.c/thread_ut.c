@@ -486,7 +486,6 @@ thread_refused_by_framework_leaves_nothing(void)
 	ut_log_capture();
 	CU_ASSERT(reef_thread_create("refused", NULL) == NULL);
 	ut_log_release();
-	CU_ASSERT(strstr(g_ut_last_log, "refused") != NULL);
 	CU_ASSERT(reef_thread_get_count() == 0);
 	CU_ASSERT(reef_shm_get_header(g_ut_region)->thread_count == 0);
 	reef_thread_lib_fini();
