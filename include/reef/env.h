@@ -154,4 +154,32 @@ int reef_env_lcore_launch(uint32_t lcore, int (*fn)(void *), void *arg);
 /* Wait for the function launched on lcore to return; returns its return value. */
 int reef_env_lcore_wait(uint32_t lcore);
 
+/* ---- messages between processes (DPDK multi-process IPC) ---- */
+
+#define REEF_IPC_PARAM_MAX 256
+#define REEF_IPC_FDS_MAX   8
+
+struct reef_ipc_msg {
+	uint8_t param[REEF_IPC_PARAM_MAX];
+	uint32_t len;
+	int fds[REEF_IPC_FDS_MAX]; /* passed to the peer as new descriptors */
+	uint32_t nfds;
+};
+
+/*
+ * Primary: answer requests named action (up to 63 characters) with fn, which
+ * fills reply. fn runs on DPDK's IPC thread, not on a Reef thread. Returns 0,
+ * -EEXIST, -EINVAL.
+ */
+typedef void (*reef_ipc_fn)(const struct reef_ipc_msg *req, struct reef_ipc_msg *reply);
+int reef_env_ipc_register(const char *action, reef_ipc_fn fn);
+void reef_env_ipc_unregister(const char *action);
+
+/*
+ * Secondary: send a request to the primary and wait up to timeout_ms for its
+ * reply. Returns 0, -ETIMEDOUT, -ESHUTDOWN (no primary answered), -EINVAL.
+ */
+int reef_env_ipc_request(const char *action, const struct reef_ipc_msg *req,
+			 struct reef_ipc_msg *reply, uint32_t timeout_ms);
+
 #endif /* REEF_ENV_H */

@@ -12,6 +12,7 @@
 #include "reef/log.h"
 #include "reef/proc.h"
 #include "reef/util.h"
+#include "reef_internal/client_wire.h"
 
 #define REGION_HEADER_BYTES 4096
 #define ATTACH_WAIT_MS      2000
@@ -137,10 +138,11 @@ layout(struct reef_shm_header *hdr, const struct reef_shm_limits *limits)
 	hdr->msg_rings_offset = off;
 	hdr->msg_ring_memsize = (uint64_t)(ring_size > 0 ? ring_size : 0);
 	off += (size_t)limits->max_threads * hdr->msg_ring_memsize;
-	off = REEF_ALIGN_UP(off, (size_t)REEF_CACHE_LINE);
+	off = REEF_ALIGN_UP(off, (size_t)4096);
 	hdr->client_areas_offset = off;
-	hdr->client_area_size = 0;
-	return off;
+	hdr->client_area_size = reef_client_area_size();
+	off += (size_t)limits->max_clients * hdr->client_area_size;
+	return REEF_ALIGN_UP(off, (size_t)4096);
 }
 
 size_t

@@ -193,11 +193,15 @@ reef_io_device_unregister(void *io_device, reef_io_device_unregister_cb unregist
 	TAILQ_REMOVE(&g_io_devices, dev, tailq);
 	refcnt = dev->refcnt;
 	device_shm_update(dev);
-	UNLOCK();
-
+	/*
+	 * Still under the lock: without a callback, another thread's last put may
+	 * free dev as soon as we let go.
+	 */
 	REEF_DEBUGLOG(thread, "unregistering io_device %s from thread %s\n", dev->shm->name,
 		      thread->shm->name);
 	REEF_USDT(io_device_unregister, dev->id, dev->shm->name, thread->id);
+	UNLOCK();
+
 	if (unregister_cb != NULL) {
 		thread->pending_unregister_count++;
 	}
@@ -291,16 +295,23 @@ reef_get_io_channel(void *io_device)
 
 	rc = dev->create_fn(io_device, ch->ctx);
 	if (rc != 0) {
+		bool remove_dev;
+
 		REEF_ERRLOG("creating the channel of thread %s to %s failed: %s\n",
 			    thread->shm->name, dev->shm->name, strerror(rc < 0 ? -rc : rc));
 		LOCK();
 		TAILQ_REMOVE(&thread->io_channels, ch, tailq);
 		REEF_SHM_ADD(thread->shm->io_channels, (uint32_t)-1);
 		dev->refcnt--;
+		/* Unregistered while create_fn ran: this channel held it back, so finish the job. */
+		remove_dev = dev->unregistered && dev->refcnt == 0;
 		device_shm_update(dev);
 		reef_shm_slot_free(reef__thread_lib.region, REEF_SHM_CHANNELS, ch->shm);
 		UNLOCK();
 		free(ch);
+		if (remove_dev) {
+			io_device_free(dev);
+		}
 		return NULL;
 	}
 	REEF_USDT(io_channel_get, dev->id, dev->shm->name, thread->id, ch->ref);
@@ -440,13 +451,17 @@ call_completion(void *arg)
 	free(i);
 }
 
+/*
+ * Match the registration, not the pointer: a device unregistered while channels
+ * remain may be registered again, and its old channels are not the new one's.
+ */
 static struct reef_io_channel *
-thread_channel_of(struct reef_thread *thread, void *io_device)
+thread_channel_of(struct reef_thread *thread, struct io_device *dev)
 {
 	struct reef_io_channel *ch;
 
 	TAILQ_FOREACH(ch, &thread->io_channels, tailq) {
-		if (ch->dev->io_device == io_device) {
+		if (ch->dev == dev) {
 			return ch;
 		}
 	}
@@ -461,7 +476,7 @@ call_channel(void *arg)
 
 	/* The channel may have been released since the message was sent: then skip it. */
 	LOCK();
-	ch = thread_channel_of(i->cur_thread, i->io_device);
+	ch = thread_channel_of(i->cur_thread, i->dev);
 	UNLOCK();
 	if (ch != NULL) {
 		i->ch = ch;
@@ -479,7 +494,7 @@ iter_next(struct reef_io_channel_iter *i, struct reef_thread *from)
 
 	thread = from ? TAILQ_NEXT(from, tailq) : TAILQ_FIRST(&reef__thread_lib.threads);
 	for (; thread != NULL; thread = TAILQ_NEXT(thread, tailq)) {
-		struct reef_io_channel *ch = thread_channel_of(thread, i->io_device);
+		struct reef_io_channel *ch = thread_channel_of(thread, i->dev);
 
 		if (ch != NULL) {
 			i->cur_thread = thread;
@@ -516,9 +531,9 @@ reef_for_each_channel(void *io_device, reef_channel_msg_fn fn, void *ctx,
 
 	LOCK();
 	dev = find_device(io_device);
+	i->dev = dev;
 	found = dev != NULL && iter_next(i, NULL);
 	if (found) {
-		i->dev = dev;
 		dev->for_each_count++;
 		device_shm_update(dev);
 	}

@@ -145,6 +145,19 @@ struct for_each_thread {
 	void *ctx;
 };
 
+/*
+ * The first thread from `thread` on that has not exited. Exited threads stay
+ * listed until destroyed but refuse messages: the iteration passes them by.
+ */
+static struct reef_thread *
+first_live_thread(struct reef_thread *thread)
+{
+	while (thread != NULL && reef_thread_is_exited(thread)) {
+		thread = reef_thread_get_next(thread);
+	}
+	return thread;
+}
+
 static void
 on_each_thread(void *arg)
 {
@@ -153,7 +166,7 @@ on_each_thread(void *arg)
 	int rc;
 
 	ft->fn(ft->ctx);
-	next = reef_thread_get_next(ft->cur);
+	next = first_live_thread(reef_thread_get_next(ft->cur));
 	if (next == NULL) {
 		REEF_DEBUGLOG(thread, "for_each_thread done, completing on %s\n",
 			      ft->orig->shm->name);
@@ -189,8 +202,8 @@ reef_for_each_thread(reef_msg_fn fn, void *ctx, reef_msg_fn cpl)
 	ft->ctx = ctx;
 	ft->cpl = cpl;
 	ft->orig = orig;
-	ft->cur = reef_thread_get_first();
-	if (reef_thread_send_msg(ft->cur, on_each_thread, ft) != 0) {
+	ft->cur = first_live_thread(reef_thread_get_first());
+	if (ft->cur == NULL || reef_thread_send_msg(ft->cur, on_each_thread, ft) != 0) {
 		free(ft);
 		cpl(ctx);
 	}
