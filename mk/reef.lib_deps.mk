@@ -8,9 +8,9 @@ DEPDIRS-env := log util
 DEPDIRS-env_fake := log util
 DEPDIRS-shm := env log util
 DEPDIRS-thread := shm env log util
-DEPDIRS-event := thread shm env log util
-DEPDIRS-client := shm env log util
+DEPDIRS-event := client thread shm env log util
+DEPDIRS-client := thread shm env log util
 
 # Link order: every library before the ones it depends on. env and env_fake are
 # alternatives (the real DPDK env and the unit tests' fake): never link both.
-REEF_LIB_ORDER := client event thread shm env env_fake util log
+REEF_LIB_ORDER := event client thread shm env env_fake util log

@@ -76,6 +76,8 @@ echo "== multi-process tests (test/mp)"
 for t in "$ROOT"/test/mp/*.sh; do
 	[ -f "$t" ] || continue
 	name=$(basename "$t" .sh)
+	# common.sh is the tests' shared helpers, not a test.
+	[ "$name" = common ] && continue
 	selected "$name" || continue
 	out=$log_dir/mp-$name.log
 	start=$(date +%s)

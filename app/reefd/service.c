@@ -11,9 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "reef/client.h"
 #include "reef/env.h"
 #include "reef/event.h"
 #include "reef/log.h"
+#include "reef/string.h"
 #include "service.h"
 
 struct fake_device {
@@ -296,6 +298,49 @@ service_set_load(struct reef_thread *thread, uint32_t load_pct)
 	return 0;
 }
 
+/* reefd.echo: the payload back, as it came. */
+static void
+echo_handler(struct reef_msg_request *req, void *ctx)
+{
+	const void *payload;
+	size_t len;
+
+	(void)ctx;
+	payload = reef_msg_request_get_payload(req, &len);
+	reef_msg_reply(req, 0, payload, len);
+}
+
+/* reefd.load: payload "PCT" sets the load of the worker the message is sent to. */
+static void
+load_handler(struct reef_msg_request *req, void *ctx)
+{
+	char text[16];
+	unsigned long long pct;
+	const char *payload;
+	size_t len;
+
+	(void)ctx;
+	payload = reef_msg_request_get_payload(req, &len);
+	if (len == 0 || len >= sizeof(text)) {
+		reef_msg_replyf(req, -EINVAL, "reefd.load wants a percentage from 0 to 100");
+		return;
+	}
+	memcpy(text, payload, len);
+	text[len] = '\0';
+	if (reef_parse_u64(text, 100, &pct) != 0) {
+		reef_msg_replyf(req, -EINVAL, "reefd.load wants a percentage from 0 to 100, not '%s'",
+				text);
+		return;
+	}
+	if (service_set_load(reef_get_thread(), (uint32_t)pct) != 0) {
+		reef_msg_replyf(req, -ENOENT, "thread %s is not a worker",
+				reef_thread_get_name(reef_get_thread()));
+		return;
+	}
+	reef_msg_replyf(req, 0, "load of %s set to %llu%%", reef_thread_get_name(reef_get_thread()),
+			pct);
+}
+
 void
 service_start(const struct service_opts *opts)
 {
@@ -305,6 +350,11 @@ service_start(const struct service_opts *opts)
 
 	g_opts = *opts;
 	g_ticks_per_ns_x1024 = reef_get_ticks_hz() * 1024 / 1000000000ULL;
+	if (reef_msg_handler_register("reefd.echo", echo_handler, NULL) != 0 ||
+	    reef_msg_handler_register("reefd.load", load_handler, NULL) != 0) {
+		reef_app_stop(1);
+		return;
+	}
 	reef_env_get_lcores(&cores);
 	g_nr_workers = reef_cpuset_count(&cores) * opts->threads_per_core + 1;
 	g_workers = calloc(g_nr_workers, sizeof(*g_workers));

@@ -26,7 +26,7 @@
 #include "reef/cpuset.h"
 
 /* "REEFRGN1" read as a little-endian integer. */
-#define REEF_SHM_MAGIC       0x314e474652464552ULL
+#define REEF_SHM_MAGIC       0x314e475246454552ULL
 #define REEF_SHM_ABI_VERSION 1
 /* Bytes of a name in a slot, NUL included: longer names are truncated. */
 #define REEF_SHM_NAME_LEN 40

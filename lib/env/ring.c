@@ -25,7 +25,13 @@ to_rte_const(const struct reef_ring *ring)
 ssize_t
 reef_ring_memsize(uint32_t count, uint32_t esize)
 {
-	ssize_t sz = rte_ring_get_memsize_elem(esize, count);
+	ssize_t sz;
+
+	/* DPDK takes 0 for a power of two, and 0 bytes for a multiple of 4: neither is a ring. */
+	if (count == 0 || esize == 0) {
+		return -EINVAL;
+	}
+	sz = rte_ring_get_memsize_elem(esize, count);
 
 	return sz < 0 ? -EINVAL : sz;
 }
@@ -35,6 +41,10 @@ reef_ring_init(struct reef_ring *ring, const char *name, uint32_t count, enum re
 {
 	unsigned int flags = RING_F_SC_DEQ;
 
+	/* DPDK would make a 0-slot ring with a mask of UINT32_MAX, writing past its memory. */
+	if (count == 0) {
+		return -EINVAL;
+	}
 	if (type == REEF_RING_SP_SC) {
 		flags |= RING_F_SP_ENQ;
 	}

@@ -20,6 +20,7 @@
 #include "reef/env.h"
 #include "reef/log.h"
 #include "reef/util.h"
+#include "reef_internal/client_server.h"
 #include "reef_internal/thread.h"
 
 #define SHUTDOWN_CHECK_US 1000
@@ -136,6 +137,7 @@ app_stop_on_thread(void *arg)
 	__atomic_store_n(&g_app.stopping, true, __ATOMIC_RELEASE);
 	REEF_NOTICELOG("shutting down\n");
 	reef_shm_set_state(g_app.region, REEF_REGION_STOPPING);
+	reef__client_server_stop();
 	reef__reactors_stop();
 	if (g_app.opts.shutdown_cb != NULL) {
 		g_app.opts.shutdown_cb(g_app.opts.shutdown_ctx);
@@ -295,10 +297,15 @@ reef_app_start(const struct reef_app_opts *opts, reef_app_start_cb start_cb, voi
 	if (rc != 0) {
 		goto fail_region;
 	}
-	rc = start_threads();
+	rc = reef__client_server_start(g_app.region, g_app.opts.interrupt_mode);
 	if (rc != 0) {
 		goto fail_reactors;
 	}
+	rc = start_threads();
+	if (rc != 0) {
+		goto fail_server;
+	}
+	reef__client_server_serve_from(g_app.app_thread);
 	if (g_app.opts.stall_us != 0) {
 		reef__stall_watchdog_start(stall_sample_us(g_app.opts.stall_us));
 	}
@@ -318,6 +325,7 @@ reef_app_start(const struct reef_app_opts *opts, reef_app_start_cb start_cb, voi
 	}
 
 	reef__stall_watchdog_stop();
+	reef__client_server_fini();
 	g_app.app_thread = NULL;
 	reef_thread_lib_fini();
 	reef__reactors_fini();
@@ -329,6 +337,8 @@ reef_app_start(const struct reef_app_opts *opts, reef_app_start_cb start_cb, voi
 	reef_env_fini();
 	return g_app.rc;
 
+fail_server:
+	reef__client_server_fini();
 fail_reactors:
 	reef__reactors_fini();
 fail_region:

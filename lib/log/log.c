@@ -49,7 +49,9 @@ reef_log_set_timestamps(bool on)
 int
 reef_log_set_flag(const char *component)
 {
-	if (reef_log_flag_enabled(component) && g_flag_count > 0) {
+	if (reef_log_flag_enabled(component)) {
+		/* Already covered (by itself or "all"): no new entry, but still debug level. */
+		reef_log_set_level(REEF_LOG_DEBUG);
 		return 0;
 	}
 	if (g_flag_count >= LOG_MAX_FLAGS) {

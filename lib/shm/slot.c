@@ -14,6 +14,32 @@ static const char *const g_table_names[REEF_SHM_TABLE_COUNT] = {
 	[REEF_SHM_HANDLERS] = "message handler",
 };
 
+/*
+ * "Table full" lines are rate-limited per table, not per call site: a full
+ * poller table must not hide that the thread table is full too.
+ */
+static struct reef_log_ratelimit g_full_rl[REEF_SHM_TABLE_COUNT];
+#define FULL_LOG_INTERVAL_MS 1000
+
+static void
+report_full(const struct reef_shm_region *r, enum reef_shm_table table)
+{
+	uint32_t slots = r->hdr->tables[table].count;
+	uint64_t dropped;
+
+	if (!reef_log_ratelimit_allow(&g_full_rl[table], FULL_LOG_INTERVAL_MS, &dropped)) {
+		return;
+	}
+	if (dropped != 0) {
+		REEF_ERRLOG("(%llu similar lines suppressed) %s table full (%u slots): raise %s\n",
+			    (unsigned long long)dropped, g_table_names[table], slots,
+			    reef_shm_table_option(table));
+	} else {
+		REEF_ERRLOG("%s table full (%u slots): raise %s\n", g_table_names[table], slots,
+			    reef_shm_table_option(table));
+	}
+}
+
 uint32_t
 reef_shm_table_count(const struct reef_shm_region *r, enum reef_shm_table table)
 {
@@ -50,9 +76,7 @@ reef_shm_slot_alloc(struct reef_shm_region *r, enum reef_shm_table table, int *r
 	pthread_mutex_lock(&r->lock);
 	if (r->nr_free[table] == 0) {
 		pthread_mutex_unlock(&r->lock);
-		REEF_ERRLOG_RATELIMITED(1000, "%s table full (%u slots): raise %s\n",
-					g_table_names[table], r->hdr->tables[table].count,
-					reef_shm_table_option(table));
+		report_full(r, table);
 		if (rc != NULL) {
 			*rc = -ENOSPC;
 		}
@@ -88,10 +112,23 @@ reef_shm_slot_free(struct reef_shm_region *r, enum reef_shm_table table, void *s
 {
 	struct reef_shm_slot_hdr *hdr = slot;
 
-	if (slot == NULL || !r->owner) {
+	if (slot == NULL || !r->owner || table == REEF_SHM_REACTORS ||
+	    table >= REEF_SHM_TABLE_COUNT) {
 		return;
 	}
-	reef_seqlock_write_begin(&hdr->seq);
+	/* Pushing an index twice would hand one slot to two owners later. */
+	if (!__atomic_load_n(&hdr->in_use, __ATOMIC_RELAXED)) {
+		REEF_ERRLOG("%s slot %u freed twice: ignored\n", g_table_names[table], hdr->index);
+		return;
+	}
+	/*
+	 * A slot freed before reef_shm_slot_publish() is still odd: beginning
+	 * another write would leave it odd once free, and every later
+	 * publish with the parity inverted.
+	 */
+	if (!(__atomic_load_n(&hdr->seq, __ATOMIC_RELAXED) & 1)) {
+		reef_seqlock_write_begin(&hdr->seq);
+	}
 	__atomic_store_n(&hdr->in_use, 0, __ATOMIC_RELAXED);
 	reef_seqlock_write_end(&hdr->seq);
 	reef_shm_count_add(r, table, -1);

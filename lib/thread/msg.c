@@ -39,6 +39,12 @@ reef__msg_notify(const struct reef_thread *thread)
 int
 reef_thread_send_msg(const struct reef_thread *thread, reef_msg_fn fn, void *ctx)
 {
+	return reef__msg_send(thread, fn, ctx, false);
+}
+
+int
+reef__msg_send(const struct reef_thread *thread, reef_msg_fn fn, void *ctx, bool quiet_when_full)
+{
 	struct reef_msg msg = {.fn = fn, .ctx = ctx};
 
 	if (reef_unlikely(__atomic_load_n(&thread->state, __ATOMIC_RELAXED) ==
@@ -48,6 +54,9 @@ reef_thread_send_msg(const struct reef_thread *thread, reef_msg_fn fn, void *ctx
 		return -EIO;
 	}
 	if (reef_unlikely(reef_ring_enqueue_burst(thread->messages, &msg, sizeof(msg), 1) != 1)) {
+		if (quiet_when_full) {
+			return -ENOBUFS;
+		}
 		REEF_ERRLOG_RATELIMITED(1000, "message ring of thread %s is full (%u): raise "
 					      "--msg-ring-size or send less at once\n",
 					thread->shm->name, reef_ring_capacity(thread->messages));

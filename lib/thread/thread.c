@@ -604,3 +604,37 @@ reef__thread_send_all(reef_msg_fn fn, void *ctx, const struct reef_thread *excep
 	pthread_mutex_unlock(&lib->lock);
 	return failed;
 }
+
+int
+reef__thread_send_msg_by_id(uint64_t id, reef_msg_fn fn, void *ctx)
+{
+	struct reef__thread_lib *lib = &reef__thread_lib;
+	struct reef_thread *thread;
+	int rc = -ESRCH;
+
+	pthread_mutex_lock(&lib->lock);
+	TAILQ_FOREACH(thread, &lib->threads, tailq) {
+		if (thread->id == id) {
+			if (reef_thread_is_running(thread)) {
+				/* A full ring is the caller's cue to retry later, not an error. */
+				rc = reef__msg_send(thread, fn, ctx, true);
+			}
+			break;
+		}
+	}
+	pthread_mutex_unlock(&lib->lock);
+	return rc;
+}
+
+void
+reef__thread_for_each_locked(void (*fn)(struct reef_thread *thread, void *ctx), void *ctx)
+{
+	struct reef__thread_lib *lib = &reef__thread_lib;
+	struct reef_thread *thread;
+
+	pthread_mutex_lock(&lib->lock);
+	TAILQ_FOREACH(thread, &lib->threads, tailq) {
+		fn(thread, ctx);
+	}
+	pthread_mutex_unlock(&lib->lock);
+}

@@ -104,6 +104,9 @@ extern struct reef__thread_lib reef__thread_lib;
 void reef__thread_shm_set_state(struct reef_thread *thread, enum reef_thread_state state);
 
 /* msg.c */
+/* reef_thread_send_msg, optionally without a log line when the ring is full (backpressure). */
+int reef__msg_send(const struct reef_thread *thread, reef_msg_fn fn, void *ctx,
+		   bool quiet_when_full);
 uint32_t reef__msg_run_batch(struct reef_thread *thread, uint32_t max_msgs);
 int reef__msg_run_critical(struct reef_thread *thread);
 /* Wake thread if it sleeps in interrupt state. */

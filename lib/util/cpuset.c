@@ -142,6 +142,10 @@ parse_list(struct reef_cpuset *set, const char *s)
 		}
 		if (*p == ',') {
 			p++;
+			/* A comma promises another core: "[1,]" is malformed. */
+			if (*p == ']') {
+				return -EINVAL;
+			}
 		} else if (*p != ']') {
 			return -EINVAL;
 		}

@@ -18,12 +18,15 @@ struct fd_entry {
 	reef_fd_fn fn;
 	void *ctx;
 	char name[32];
+	/* Unique within the group, never reused: what epoll hands back (see wait). */
+	uint64_t id;
 	TAILQ_ENTRY(fd_entry) link;
 };
 
 struct reef_fd_group {
 	int epfd;
 	uint32_t count;
+	uint64_t next_id;
 	TAILQ_HEAD(, fd_entry) entries;
 };
 
@@ -78,6 +81,19 @@ find_entry(struct reef_fd_group *fgrp, int fd)
 	return NULL;
 }
 
+static struct fd_entry *
+find_entry_by_id(struct reef_fd_group *fgrp, uint64_t id)
+{
+	struct fd_entry *e;
+
+	TAILQ_FOREACH(e, &fgrp->entries, link) {
+		if (e->id == id) {
+			return e;
+		}
+	}
+	return NULL;
+}
+
 int
 reef_fd_group_add(struct reef_fd_group *fgrp, int fd, reef_fd_fn fn, void *ctx, const char *name)
 {
@@ -98,10 +114,11 @@ reef_fd_group_add(struct reef_fd_group *fgrp, int fd, reef_fd_fn fn, void *ctx, 
 	e->fn = fn;
 	e->ctx = ctx;
 	e->events = EPOLLIN;
+	e->id = ++fgrp->next_id;
 	reef_strcpy_trunc(e->name, sizeof(e->name), name ? name : "fd");
 
 	ev.events = e->events;
-	ev.data.ptr = e;
+	ev.data.u64 = e->id;
 	if (epoll_ctl(fgrp->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
 		int rc = -errno;
 
@@ -138,25 +155,12 @@ reef_fd_group_event_modify(struct reef_fd_group *fgrp, int fd, uint32_t events)
 		return -ENOENT;
 	}
 	ev.events = events;
-	ev.data.ptr = e;
+	ev.data.u64 = e->id;
 	if (epoll_ctl(fgrp->epfd, EPOLL_CTL_MOD, fd, &ev) < 0) {
 		return -errno;
 	}
 	e->events = events;
 	return 0;
-}
-
-static bool
-fd_group_holds(struct reef_fd_group *fgrp, const struct fd_entry *e)
-{
-	struct fd_entry *it;
-
-	TAILQ_FOREACH(it, &fgrp->entries, link) {
-		if (it == e) {
-			return true;
-		}
-	}
-	return false;
 }
 
 int
@@ -170,13 +174,14 @@ reef_fd_group_wait(struct reef_fd_group *fgrp, int timeout_ms)
 		return errno == EINTR ? 0 : -errno;
 	}
 	for (i = 0; i < n; i++) {
-		struct fd_entry *e = events[i].data.ptr;
-
 		/*
 		 * A function may remove a later entry of this batch (removal frees
-		 * it): only call entries still in the group.
+		 * it) and add another, which may get the freed address: look the
+		 * entry up by its never-reused id, so a stale event finds nothing.
 		 */
-		if (i > 0 && !fd_group_holds(fgrp, e)) {
+		struct fd_entry *e = find_entry_by_id(fgrp, events[i].data.u64);
+
+		if (e == NULL) {
 			continue;
 		}
 		if (e->fn(e->ctx) > 0) {

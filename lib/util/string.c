@@ -49,12 +49,15 @@ reef_parse_u64(const char *str, unsigned long long max, unsigned long long *out)
 {
 	unsigned long long v;
 	char *end;
+	int base;
 
 	if (str == NULL || str[0] == '\0' || str[0] == '-' || isspace((unsigned char)str[0])) {
 		return -EINVAL;
 	}
+	/* Base 0 would read "010" as octal 8 and refuse "08": a leading zero stays decimal. */
+	base = str[0] == '0' && (str[1] == 'x' || str[1] == 'X') ? 16 : 10;
 	errno = 0;
-	v = strtoull(str, &end, 0);
+	v = strtoull(str, &end, base);
 	if (errno != 0 || *end != '\0' || v > max) {
 		return -EINVAL;
 	}
