@@ -99,8 +99,12 @@ for t in "$ROOT"/test/mp/*.sh; do
 	esac
 done
 
-# Tests must leave nothing behind: no hugepage files, runtime dirs or processes of test primaries.
-left=$( (ls /dev/hugepages 2>/dev/null | grep '^reef_t_'; ls -d /var/run/dpdk/reef_t_* 2>/dev/null; pgrep -f 'reef_t_' 2>/dev/null) | head -5)
+# Tests must leave nothing behind: no hugepage files or runtime dirs of dead test
+# primaries (a live one belongs to a test run going on beside this one).
+live=$(lslocks -n -r -o PATH 2>/dev/null | sed -n 's|^/run/dpdk/\(reef_t_[^/]*\)/config$|\1|p')
+left=$( (ls /dev/hugepages 2>/dev/null | grep '^reef_t_' | sed 's/map_[0-9]*$//'
+	ls -d /var/run/dpdk/reef_t_* 2>/dev/null | xargs -r -n1 basename) |
+	sort -u | grep -vxF -f <(echo "$live"; echo __none__) | head -5)
 if [ -n "$left" ]; then
 	echo "  leftovers after tests:"
 	echo "$left" | sed 's/^/    /'

@@ -397,22 +397,45 @@ remove_primary_files(const char *name)
 	rmdir(dir);
 }
 
+/* What rte_eal_cleanup would have removed for a secondary: its IPC socket. */
+static void
+remove_secondary_socket(const char *name)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 256], prefix[64];
+	struct dirent *de;
+	DIR *d;
+
+	reef__env_runtime_dir(name, dir, sizeof(dir));
+	snprintf(prefix, sizeof(prefix), "mp_socket_%d_", (int)getpid());
+	d = opendir(dir);
+	while (d != NULL && (de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, prefix, strlen(prefix)) == 0) {
+			snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+			unlink(path);
+		}
+	}
+	if (d != NULL) {
+		closedir(d);
+	}
+}
+
 void
 reef_env_fini(void)
 {
 	if (!g_env.initialized) {
 		return;
 	}
-	if (!g_env.primary) {
-		/*
-		 * A secondary often outlives its primary; DPDK then complains that
-		 * it cannot release shared state that is already gone. Not news.
-		 */
-		rte_log_set_global_level(RTE_LOG_EMERG);
-	}
-	rte_eal_cleanup();
+	/*
+	 * No rte_eal_cleanup(), in either role. It takes DPDK's shared memory
+	 * hotplug lock for writing, and a secondary killed inside rte_eal_init
+	 * can leave that lock read-held forever: cleanup would then spin for
+	 * good (the kill test caught it). Exiting releases every mapping and
+	 * lock DPDK holds; the primary removes the files it would have removed.
+	 */
 	if (g_env.primary) {
 		remove_primary_files(g_env.name);
+	} else {
+		remove_secondary_socket(g_env.name);
 	}
 	g_env.initialized = false;
 	g_env.primary = false;

@@ -6,9 +6,12 @@
  *
  *   mp_region_watch NAME [SECONDS]
  * Prints "READY" once attached, then one line per state, then "END <how>".
+ *   mp_region_watch NAME reactors
+ * Prints one line per reactor: "reactor LCORE sleeps N asleep 0|1" and exits.
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "reef/env.h"
@@ -30,6 +33,21 @@ main(int argc, char **argv)
 	if (reef_shm_attach(argv[1], &region) != 0) {
 		return 1;
 	}
+	if (argc > 2 && strcmp(argv[2], "reactors") == 0) {
+		uint32_t i;
+
+		for (i = 0; i < reef_shm_table_count(region, REEF_SHM_REACTORS); i++) {
+			struct reef_shm_reactor r;
+
+			if (reef_shm_read(region, REEF_SHM_REACTORS, i, &r) == 0) {
+				printf("reactor %u sleeps %llu asleep %u\n", r.lcore,
+				       (unsigned long long)r.sleeps, r.in_interrupt);
+			}
+		}
+		reef_shm_detach(region);
+		reef_env_fini();
+		return 0;
+	}
 	printf("READY\n");
 	fflush(stdout);
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
@@ -47,6 +65,11 @@ main(int argc, char **argv)
 			break;
 		}
 		if (!reef_shm_primary_alive(region)) {
+			/* It may have marked the region stopped just before exiting. */
+			state = reef_shm_get_state(region);
+			if (state != last) {
+				printf("state %s\n", reef_shm_region_state_str(state));
+			}
 			printf("END primary gone\n");
 			break;
 		}
