@@ -6,6 +6,7 @@
 #   make demo         run reefd on all cores with reef-top attached
 #   make bench        run the benchmarks (see doc/benchmarks.md)
 #   make format-check verify formatting against .clang-format
+#   make install      install under PREFIX (default /usr/local; DESTDIR for staging)
 
 REEF_ROOT := $(abspath $(CURDIR))
 include $(REEF_ROOT)/mk/reef.common.mk
@@ -50,5 +51,7 @@ clean:
 
 distclean:
 	rm -rf $(REEF_ROOT)/build $(REEF_ROOT)/build-san
+
+include $(REEF_ROOT)/mk/reef.install.mk
 
 .PHONY: all deps hugepages check demo bench format format-check clean distclean $(SUBDIRS)

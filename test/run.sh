@@ -9,9 +9,12 @@
 set -u
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BUILD_DIR=${BUILD_DIR:-$ROOT/build}
+BUILD_DIR=$(cd "${BUILD_DIR:-$ROOT/build}" 2>/dev/null && pwd) || {
+	echo "test/run.sh: no build directory ${BUILD_DIR:-$ROOT/build}: run make first"
+	exit 1
+}
 UNIT_TIMEOUT=${UNIT_TIMEOUT:-120}
-MP_TIMEOUT=${MP_TIMEOUT:-300}
+MP_TIMEOUT=${MP_TIMEOUT:-600}
 export REEF_ROOT=$ROOT BUILD_DIR
 
 if [ "${SANITIZE:-}" = 1 ]; then

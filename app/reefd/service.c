@@ -30,6 +30,7 @@ struct device_channel {
 
 struct worker {
 	struct reef_thread *thread;
+	uint64_t thread_id;
 	uint32_t core;
 	uint32_t index;
 	uint32_t load_pct;
@@ -164,8 +165,9 @@ sender_poll(void *arg)
 	struct worker *w = arg;
 	int i;
 
+	/* By id: during shutdown the next worker may already be gone. */
 	for (i = 0; i < 4; i++) {
-		if (reef_thread_send_msg(w->next->thread, msg_arrived, w->next) != 0) {
+		if (reef_thread_send_msg_by_id(w->next->thread_id, msg_arrived, w->next) != 0) {
 			break;
 		}
 	}
@@ -391,6 +393,7 @@ service_start(const struct service_opts *opts)
 			reef_app_stop(1);
 			return;
 		}
+		w->thread_id = reef_thread_get_id(w->thread);
 		w->load_pct = opts->load_pct;
 		w->rng = 0x9e3779b97f4a7c15ULL * (i + 1);
 		w->next = &g_workers[(i + 1) % g_nr_workers];

@@ -182,4 +182,34 @@ void reef_env_ipc_unregister(const char *action);
 int reef_env_ipc_request(const char *action, const struct reef_ipc_msg *req,
 			 struct reef_ipc_msg *reply, uint32_t timeout_ms);
 
+/* ---- DPDK telemetry (primary only) ---- */
+
+/* A reply being built (DPDK's struct rte_tel_data). */
+struct reef_tel;
+
+/*
+ * Called on DPDK's telemetry thread for command cmd with the text after its
+ * comma (or NULL). Fill out and return 0, or a negative errno.
+ */
+typedef int (*reef_tel_fn)(const char *cmd, const char *params, struct reef_tel *out);
+
+/*
+ * Register a telemetry command ("/reef/...": letters, digits, '_' and '/',
+ * under 56 characters) for dpdk-telemetry.py and collectors. Primary, after
+ * reef_env_init. Returns 0 or -EINVAL.
+ */
+int reef_env_telemetry_register(const char *cmd, reef_tel_fn fn, const char *help);
+
+/* A new container, to fill and then hand to reef_tel_dict_container (which owns it). */
+struct reef_tel *reef_tel_new(void);
+void reef_tel_start_dict(struct reef_tel *t);
+/* Keys: letters, digits, '_' and '/'. String values are cleaned of characters JSON would choke on. */
+int reef_tel_dict_u64(struct reef_tel *t, const char *key, uint64_t value);
+int reef_tel_dict_int(struct reef_tel *t, const char *key, int value);
+int reef_tel_dict_str(struct reef_tel *t, const char *key, const char *value);
+int reef_tel_dict_container(struct reef_tel *t, const char *key, struct reef_tel *child);
+
+/* Largest number of entries DPDK allows in one dict. */
+#define REEF_TEL_MAX_DICT_ENTRIES 256
+
 #endif /* REEF_ENV_H */

@@ -185,7 +185,9 @@ struct reef_shm_reactor {
 	uint32_t cur_thread_slot; /* slot of the thread being polled (with cur_thread_id) */
 	uint32_t reserved0;
 	uint64_t sleep_tsc; /* time asleep in interrupt mode (part of idle_tsc) */
-	uint64_t reserved[7];
+	/* Stalls during which the reactor's OS thread got under half a CPU: preemption. */
+	uint64_t preempted_stalls;
+	uint64_t reserved[6];
 };
 
 struct reef_shm_thread {

@@ -215,6 +215,14 @@ struct reef_thread *reef_thread_get_next(struct reef_thread *prev);
 int reef_thread_send_msg(const struct reef_thread *thread, reef_msg_fn fn, void *ctx);
 
 /*
+ * reef_thread_send_msg to the thread with this id, safe even if that thread
+ * is exiting or gone: the lookup and the send happen with the thread list
+ * held. Any OS thread of the primary. Returns 0, -ESRCH (no running thread
+ * with that id), -ENOBUFS (its ring is full).
+ */
+int reef_thread_send_msg_by_id(uint64_t id, reef_msg_fn fn, void *ctx);
+
+/*
  * Run fn(NULL) on thread before anything else at its next poll; one critical
  * message may be pending at a time. Safe from a signal handler. Returns 0 or
  * -EIO when one is already pending.

@@ -78,6 +78,23 @@ poller_of(struct reef_msg_request *req, char *rest, size_t rest_size)
 	return poller;
 }
 
+/*
+ * Whether poller is one of those serving the clients, refusing the request if
+ * so: with client_rx paused no client could reach the primary again (not even
+ * to resume it), with client_reaper paused dead clients would keep their slots.
+ */
+static bool
+serves_clients(struct reef_msg_request *req, struct reef_poller *poller)
+{
+	if (poller != reef__server.rx_poller && poller != reef__server.reaper) {
+		return false;
+	}
+	reef_msg_replyf(req, -EPERM, "poller %llu (%s) serves the clients: it cannot be paused",
+			(unsigned long long)reef_poller_get_id(poller),
+			reef_poller_get_name(poller));
+	return true;
+}
+
 static void
 poller_pause(struct reef_msg_request *req, void *ctx)
 {
@@ -86,7 +103,7 @@ poller_pause(struct reef_msg_request *req, void *ctx)
 
 	(void)ctx;
 	poller = poller_of(req, rest, sizeof(rest));
-	if (poller != NULL) {
+	if (poller != NULL && !serves_clients(req, poller)) {
 		reef_poller_pause(poller);
 		reef_msg_replyf(req, 0, "poller %llu (%s) paused",
 				(unsigned long long)reef_poller_get_id(poller),

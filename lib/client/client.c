@@ -290,9 +290,13 @@ reef_client_post(struct reef_client *c, uint64_t thread_id, const char *handler,
 	uint64_t one = 1;
 	uint32_t id;
 
-	if (len > REEF_MSG_PAYLOAD_MAX || (payload == NULL && len > 0)) {
+	if (len > REEF_MSG_PAYLOAD_MAX) {
 		REEF_ERRLOG("payload of %zu bytes is over the %d-byte limit\n", len,
 			    REEF_MSG_PAYLOAD_MAX);
+		return -EINVAL;
+	}
+	if (payload == NULL && len > 0) {
+		REEF_ERRLOG("no payload given for a length of %zu bytes\n", len);
 		return -EINVAL;
 	}
 	if (!primary_serving(c, false)) {

@@ -34,6 +34,7 @@ struct client_conn {
 	/* The session the slot belongs to; 0 when free. Changed under reply_lock. */
 	uint32_t gen;
 	int pid;
+	uint64_t start_time;
 	int pidfd;
 	/* Set by the IPC thread when the client detaches; the app thread reclaims. */
 	uint32_t detach_gen;

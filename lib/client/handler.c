@@ -19,7 +19,9 @@ reef__handler_get(uint32_t id)
 {
 	struct reef__client_server *srv = &reef__server;
 
-	if (srv->handlers == NULL || id >= srv->max_handlers || srv->handlers[id].fn == NULL) {
+	/* Acquire: pairs with the release in reef_msg_handler_register(). */
+	if (srv->handlers == NULL || id >= srv->max_handlers ||
+	    __atomic_load_n(&srv->handlers[id].fn, __ATOMIC_ACQUIRE) == NULL) {
 		return NULL;
 	}
 	return &srv->handlers[id];
@@ -95,8 +97,8 @@ reef__request_run(void *arg)
 
 	REEF_SHM_ADD(reef__thread_get_shm(thread)->remote_msgs, 1);
 	__atomic_fetch_add(&req->handler->shm->calls, 1, __ATOMIC_RELAXED);
-	REEF_USDT(remote_msg_recv, req->client_pid, reef_thread_get_id(thread),
-		  req->handler->shm->name, req->request_id, reef_get_ticks() - req->post_tsc);
+	REEF_USDT(remote_msg_recv, req->client_pid, req->request_id, req->handler->shm->name,
+		  reef_thread_get_id(thread), reef_get_ticks() - req->post_tsc);
 	req->handler->fn(req, req->handler->ctx);
 }
 
@@ -170,9 +172,10 @@ reef_msg_reply(struct reef_msg_request *req, int status, const void *data, size_
 				      req->post_tsc, status, data, len);
 
 		rc = rc ? rc : sent;
-		REEF_USDT(remote_msg_reply, req->client_pid, req->request_id, status,
-			  reef_get_ticks() - req->post_tsc);
 	}
+	/* Fired for one-way requests too, so that every remote_msg_recv has its pair. */
+	REEF_USDT(remote_msg_reply, req->client_pid, req->request_id, req->handler->shm->name,
+		  status, reef_get_ticks() - req->post_tsc);
 	free(req);
 	return rc;
 }

@@ -77,7 +77,7 @@ conn_is_dead(const struct client_conn *conn)
 	struct pollfd pfd = {.fd = conn->pidfd, .events = POLLIN};
 
 	if (conn->pidfd < 0) {
-		return !reef_proc_is_alive(conn->pid, conn->shm->start_time);
+		return !reef_proc_is_alive(conn->pid, conn->start_time);
 	}
 	/* A pidfd becomes readable when its process exits. */
 	return poll(&pfd, 1, 0) > 0;
@@ -98,11 +98,14 @@ reclaim(uint32_t slot, const char *why)
 	REEF_SHM_STORE(shm->state, (uint32_t)REEF_SHM_CLIENT_DEAD);
 	REEF_USDT(client_detach, conn->pid, slot, why);
 	REEF_INFOLOG("client pid %d (slot %u) %s: slot reclaimed\n", conn->pid, slot, why);
+	/* Under the lock: the IPC thread's any_dead() looks at pidfds too. */
+	pthread_mutex_lock(&srv->lock);
 	if (conn->pidfd >= 0) {
 		close(conn->pidfd);
 		conn->pidfd = -1;
 	}
 	conn->shm = NULL;
+	pthread_mutex_unlock(&srv->lock);
 	/* Last: from here the IPC thread may hand the slot to a new client. */
 	reef_shm_slot_free(srv->region, REEF_SHM_CLIENTS, shm);
 }
@@ -208,11 +211,18 @@ rx_poll(void *arg)
 			struct client_conn *conn = conn_of(slot);
 
 			bits &= bits - 1;
-			if (__atomic_load_n(&conn->detach_gen, __ATOMIC_ACQUIRE) == conn->gen) {
-				reclaim(slot, "detached");
-				continue;
-			}
 			work += drain(slot);
+			/*
+			 * What a client posted before detaching is still delivered (reef-post
+			 * without --wait posts and detaches at once): the slot goes back
+			 * once its ring is empty. drain() may have reclaimed it already (and
+			 * the IPC thread handed it to a new session): look at the bit first.
+			 */
+			if (is_attached(slot) &&
+			    __atomic_load_n(&conn->detach_gen, __ATOMIC_ACQUIRE) == conn->gen &&
+			    reef_recring_fill(conn->req) == 0) {
+				reclaim(slot, "detached");
+			}
 		}
 	}
 	return work > 0 ? REEF_POLLER_BUSY : REEF_POLLER_IDLE;
@@ -251,14 +261,17 @@ static bool
 any_dead(void)
 {
 	struct reef__client_server *srv = &reef__server;
+	bool dead = false;
 	uint32_t slot;
 
-	for (slot = 0; slot < srv->max_clients; slot++) {
-		if (is_attached(slot) && conn_is_dead(conn_of(slot))) {
-			return true;
-		}
+	/* The lock keeps reclaim() from closing a pidfd while we poll it. */
+	pthread_mutex_lock(&srv->lock);
+	for (slot = 0; slot < srv->max_clients && !dead; slot++) {
+		dead = is_attached(slot) && conn_of(slot)->shm != NULL &&
+		       conn_is_dead(conn_of(slot));
 	}
-	return false;
+	pthread_mutex_unlock(&srv->lock);
+	return dead;
 }
 
 static void
@@ -311,6 +324,7 @@ claim(const struct reef_ipc_attach_req *in, struct reef_ipc_attach_reply *out)
 	reef_recring_init(conn->req, REEF_CLIENT_RING_RECORDS, sizeof(struct reef_wire_req));
 	reef_recring_init(conn->reply, REEF_CLIENT_RING_RECORDS, sizeof(struct reef_wire_reply));
 	conn->pid = in->pid;
+	conn->start_time = start_time;
 	conn->pidfd = pidfd;
 	conn->shm = shm;
 	conn->detach_gen = 0;

@@ -297,6 +297,7 @@ reef_app_start(const struct reef_app_opts *opts, reef_app_start_cb start_cb, voi
 	if (rc != 0) {
 		goto fail_region;
 	}
+	reef__telemetry_register();
 	rc = reef__client_server_start(g_app.region, g_app.opts.interrupt_mode);
 	if (rc != 0) {
 		goto fail_reactors;

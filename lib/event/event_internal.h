@@ -6,6 +6,8 @@
 #ifndef REEF_EVENT_INTERNAL_H
 #define REEF_EVENT_INTERNAL_H
 
+#include <time.h>
+
 #include "reef/cpuset.h"
 #include "reef/event.h"
 #include "reef/fd_group.h"
@@ -32,6 +34,11 @@ struct reef_stall_seen {
 	uint64_t thread_id;
 	uint64_t poller_id;
 	uint64_t msg_fn;
+	/* Wall and CPU time of the reactor's OS thread at the first and last look (ns). */
+	uint64_t first_wall_ns;
+	uint64_t first_cpu_ns;
+	uint64_t last_wall_ns;
+	uint64_t last_cpu_ns;
 };
 
 struct reef_reactor {
@@ -53,6 +60,9 @@ struct reef_reactor {
 	/* Written by the watchdog, read by the reactor at the end of a long iteration. */
 	struct reef_stall_seen seen;
 	uint32_t seen_seq;
+	/* CPU-time clock of the OS thread running the reactor, for the watchdog. */
+	clockid_t cpu_clock;
+	bool has_cpu_clock;
 	bool stopped;
 };
 
@@ -113,5 +123,10 @@ reef__lw_to_thread(struct reef_lw_thread *lw)
 {
 	return reef_thread_get_from_ctx(lw);
 }
+
+/* ---- telemetry.c ---- */
+
+/* Register the /reef/... DPDK telemetry commands (after the region exists). */
+void reef__telemetry_register(void);
 
 #endif /* REEF_EVENT_INTERNAL_H */

@@ -9,6 +9,7 @@
  * their fd groups and its own wake-up eventfd.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -373,6 +374,7 @@ reef__reactor_run(void *arg)
 	struct reef_reactor *reactor = arg;
 
 	tls_reactor = reactor;
+	reactor->has_cpu_clock = pthread_getcpuclockid(pthread_self(), &reactor->cpu_clock) == 0;
 	reactor->tsc_last = reef_get_ticks();
 	for (;;) {
 		int rc = reef__reactor_run_once(reactor);

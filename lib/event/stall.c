@@ -37,6 +37,17 @@ reef__stall_threshold(void)
 	return g_threshold_tsc;
 }
 
+static uint64_t
+clock_ns(clockid_t clock)
+{
+	struct timespec ts;
+
+	if (clock_gettime(clock, &ts) != 0) {
+		return 0;
+	}
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
 void
 reef__stall_sample(uint64_t now)
 {
@@ -47,6 +58,7 @@ reef__stall_sample(uint64_t now)
 		struct reef_reactor *reactor = reef__reactor_get(lcore);
 		struct reef_shm_reactor *shm = reactor->shm;
 		struct reef_shm_thread *tshm;
+		uint64_t iteration, wall_ns, cpu_ns;
 		uint64_t start = __atomic_load_n(&shm->iter_start_tsc, __ATOMIC_RELAXED);
 		uint64_t thread_id = __atomic_load_n(&shm->cur_thread_id, __ATOMIC_RELAXED);
 		uint32_t slot = __atomic_load_n(&shm->cur_thread_slot, __ATOMIC_RELAXED);
@@ -59,12 +71,21 @@ reef__stall_sample(uint64_t now)
 		if (tshm == NULL || __atomic_load_n(&tshm->id, __ATOMIC_RELAXED) != thread_id) {
 			continue;
 		}
+		iteration = __atomic_load_n(&shm->iterations, __ATOMIC_RELAXED);
+		wall_ns = clock_ns(CLOCK_MONOTONIC);
+		cpu_ns = reactor->has_cpu_clock ? clock_ns(reactor->cpu_clock) : 0;
 		/* Private to the primary: a tiny seqlock between watchdog and reactor. */
 		reef_seqlock_write_begin(&reactor->seen_seq);
-		reactor->seen.iteration = __atomic_load_n(&shm->iterations, __ATOMIC_RELAXED);
+		if (reactor->seen.iteration != iteration || reactor->seen.first_wall_ns == 0) {
+			reactor->seen.first_wall_ns = wall_ns;
+			reactor->seen.first_cpu_ns = cpu_ns;
+		}
+		reactor->seen.iteration = iteration;
 		reactor->seen.thread_id = thread_id;
 		reactor->seen.poller_id = __atomic_load_n(&tshm->running_poller_id, __ATOMIC_RELAXED);
 		reactor->seen.msg_fn = __atomic_load_n(&tshm->running_msg_fn, __ATOMIC_RELAXED);
+		reactor->seen.last_wall_ns = wall_ns;
+		reactor->seen.last_cpu_ns = cpu_ns;
 		reef_seqlock_write_end(&reactor->seen_seq);
 	}
 }
@@ -100,18 +121,29 @@ thread_on_reactor(struct reef_reactor *reactor, uint64_t id)
 	return NULL;
 }
 
-/* Name what an iteration spent its time in: a poller, a message function, or a thread. */
+/*
+ * Name what an iteration spent its time in: a poller, a message function, or a
+ * thread. *cpu_pct gets the share of the watched stretch the reactor's OS
+ * thread actually ran (100 when unknown): far below 100, the kernel preempted it.
+ */
 static uint64_t
 name_culprit(struct reef_reactor *reactor, struct reef_thread *longest, char *name, size_t len,
-	     uint64_t *thread_id)
+	     uint64_t *thread_id, unsigned int *cpu_pct)
 {
 	struct reef_stall_seen seen;
 	struct reef_thread *thread;
 
+	*cpu_pct = 100;
 	*thread_id = longest ? reef_thread_get_id(longest) : 0;
 	snprintf(name, len, "thread %s", longest ? reef_thread_get_name(longest) : "?");
 	if (!read_seen(reactor, &seen) || seen.iteration != reactor->iterations) {
 		return 0;
+	}
+	if (reactor->has_cpu_clock && seen.last_wall_ns > seen.first_wall_ns) {
+		uint64_t wall = seen.last_wall_ns - seen.first_wall_ns;
+		uint64_t cpu = seen.last_cpu_ns - seen.first_cpu_ns;
+
+		*cpu_pct = (unsigned int)(cpu >= wall ? 100 : cpu * 100 / wall);
 	}
 	thread = thread_on_reactor(reactor, seen.thread_id);
 	if (thread == NULL) {
@@ -144,9 +176,11 @@ reef__stall_account(struct reef_reactor *reactor, uint64_t duration, struct reef
 	char name[REEF_SHM_NAME_LEN];
 	uint64_t poller_id, thread_id;
 	bool stall = g_threshold_tsc != 0 && duration >= g_threshold_tsc;
+	unsigned int cpu_pct;
+	char where[REEF_SHM_NAME_LEN + 64];
 
 	(void)longest_tsc;
-	poller_id = name_culprit(reactor, longest, name, sizeof(name), &thread_id);
+	poller_id = name_culprit(reactor, longest, name, sizeof(name), &thread_id, &cpu_pct);
 	if (duration > shm->longest_iter_tsc) {
 		reef_seqlock_write_begin(&shm->hdr.seq);
 		shm->longest_iter_tsc = duration;
@@ -160,13 +194,23 @@ reef__stall_account(struct reef_reactor *reactor, uint64_t duration, struct reef
 	}
 	REEF_SHM_ADD(shm->stalls, 1);
 	REEF_SHM_STORE(shm->last_stall_tsc, reef_get_ticks());
+	if (cpu_pct < 50) {
+		REEF_SHM_ADD(shm->preempted_stalls, 1);
+	}
 	REEF_USDT(stall, reactor->lcore, duration, thread_id, poller_id, name);
+	if (strncmp(name, "thread ", 7) == 0) {
+		snprintf(where, sizeof(where), "in %s", name);
+	} else {
+		snprintf(where, sizeof(where), "in %s on thread %s", name,
+			 longest ? reef_thread_get_name(longest) : "?");
+	}
 	REEF_WARNLOG_RATELIMITED(STALL_LOG_INTERVAL_MS,
 				 "reactor %u stalled: one iteration took %.1f ms (threshold %.1f ms), "
-				 "in %s on thread %s\n",
+				 "%s%s\n",
 				 reactor->lcore, (double)duration * 1000.0 / (double)reef_get_ticks_hz(),
-				 (double)g_threshold_tsc * 1000.0 / (double)reef_get_ticks_hz(), name,
-				 longest ? reef_thread_get_name(longest) : "?");
+				 (double)g_threshold_tsc * 1000.0 / (double)reef_get_ticks_hz(), where,
+				 cpu_pct < 50 ? " (preempted: the kernel ran something else on its core)"
+					      : "");
 }
 
 static void *

@@ -606,6 +606,19 @@ reef__thread_send_all(reef_msg_fn fn, void *ctx, const struct reef_thread *excep
 }
 
 int
+reef_thread_send_msg_by_id(uint64_t id, reef_msg_fn fn, void *ctx)
+{
+	int rc = reef__thread_send_msg_by_id(id, fn, ctx);
+
+	if (rc == -ENOBUFS) {
+		REEF_ERRLOG_RATELIMITED(1000, "message ring of thread %llu is full: raise "
+					      "--msg-ring-size or send less at once\n",
+					(unsigned long long)id);
+	}
+	return rc;
+}
+
+int
 reef__thread_send_msg_by_id(uint64_t id, reef_msg_fn fn, void *ctx)
 {
 	struct reef__thread_lib *lib = &reef__thread_lib;

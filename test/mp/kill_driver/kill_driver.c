@@ -85,6 +85,7 @@ control_call(struct reef_client *c, int which, int round)
 	uint64_t seq = ++g_seq[which];
 	int rc;
 
+	reply.status = 0;
 	rc = reef_client_call(c, g_thread[which], "test.count", &seq, sizeof(seq), &reply, 5000);
 	if (rc == -ETIMEDOUT) {
 		uint64_t t0 = now_ms();
@@ -171,11 +172,27 @@ main(int argc, char **argv)
 
 	for (round = 1; round <= rounds; round++) {
 		uint64_t delay = (uint64_t)(rand() % 400), until, deadline;
+		bool attached = false;
 		char buf[64];
 		int fd, status;
-		ssize_t n;
+		ssize_t n = 0;
 
 		g_victim = start_victim(argv[3], argv[1], &fd);
+		/*
+		 * Odd rounds wait for the victim to attach and kill it a moment into its
+		 * flood (on a loaded machine a random delay alone may never get that
+		 * far); even rounds kill it at any instant of its life.
+		 */
+		if (round & 1) {
+			deadline = now_ms() + 20000;
+			while (!attached && now_ms() < deadline) {
+				n = read(fd, buf, sizeof(buf) - 1);
+				attached = n > 0 && memmem(buf, (size_t)n, "ATTACHED", 8) != NULL;
+				control_post(c, round & 1);
+				usleep(200);
+			}
+			delay = (uint64_t)(rand() % 50);
+		}
 		/*
 		 * Keep the primary busy with our own traffic while the victim floods,
 		 * at a pace it can always keep up with: the check below is that it
@@ -188,9 +205,12 @@ main(int argc, char **argv)
 		} while (now_ms() < until);
 		kill(g_victim, SIGKILL);
 		waitpid(g_victim, &status, 0);
-		n = read(fd, buf, sizeof(buf) - 1);
+		if (!attached) {
+			n = read(fd, buf, sizeof(buf) - 1);
+			attached = n > 0 && memmem(buf, (size_t)n, "ATTACHED", 8) != NULL;
+		}
 		close(fd);
-		if (n > 0 && memmem(buf, (size_t)n, "ATTACHED", 8) != NULL) {
+		if (attached) {
 			attached_kills++;
 		} else {
 			early_kills++;
