@@ -7,6 +7,8 @@
  *   test.report  payload: a decimal pid. Reply "count N violations V" for that
  *                client on this thread.
  *   test.hang    never replies (until shutdown): for primary-dies tests.
+ *   test.stuck   registers a poller on its thread that is never unregistered:
+ *                that thread cannot exit, so shutdown hangs until the timeout.
  * Standard Reef options (-n NAME, -m MASK, ...). Prints "READY" when serving.
  */
 #include <errno.h>
@@ -124,6 +126,21 @@ hang_handler(struct reef_msg_request *req, void *ctx)
 	}
 }
 
+static int
+stuck_poll(void *arg)
+{
+	(void)arg;
+	return REEF_POLLER_IDLE;
+}
+
+static void
+stuck_handler(struct reef_msg_request *req, void *ctx)
+{
+	(void)ctx;
+	reef_poller_register_named(stuck_poll, NULL, 1000, "stuck");
+	reef_msg_reply(req, 0, "stuck", 5);
+}
+
 static void
 release_hung(void *ctx)
 {
@@ -157,7 +174,8 @@ start(void *ctx)
 	if (g_stats[0].thread == NULL || g_stats[1].thread == NULL ||
 	    reef_msg_handler_register("test.count", count_handler, NULL) != 0 ||
 	    reef_msg_handler_register("test.report", report_handler, NULL) != 0 ||
-	    reef_msg_handler_register("test.hang", hang_handler, NULL) != 0) {
+	    reef_msg_handler_register("test.hang", hang_handler, NULL) != 0 ||
+	    reef_msg_handler_register("test.stuck", stuck_handler, NULL) != 0) {
 		reef_app_stop(1);
 		return;
 	}
