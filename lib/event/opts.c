@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stddef.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -111,6 +112,37 @@ parse_number(const char *opt, const char *arg, unsigned long long min, unsigned 
 	return 0;
 }
 
+/* --max-threads and friends: a table size each, all parsed alike. */
+static int
+parse_table_size(int ch, const char *arg, struct reef_app_opts *opts)
+{
+	static const struct {
+		int ch;
+		const char *opt;
+		size_t offset;
+	} sizes[] = {
+		{OPT_MAX_THREADS, "--max-threads", offsetof(struct reef_shm_limits, max_threads)},
+		{OPT_MAX_POLLERS, "--max-pollers", offsetof(struct reef_shm_limits, max_pollers)},
+		{OPT_MAX_DEVICES, "--max-devices", offsetof(struct reef_shm_limits, max_devices)},
+		{OPT_MAX_CHANNELS, "--max-channels", offsetof(struct reef_shm_limits, max_channels)},
+		{OPT_MAX_CLIENTS, "--max-clients", offsetof(struct reef_shm_limits, max_clients)},
+		{OPT_MAX_HANDLERS, "--max-handlers", offsetof(struct reef_shm_limits, max_handlers)},
+	};
+	unsigned long long v;
+	size_t i;
+
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		if (sizes[i].ch == ch) {
+			if (parse_number(sizes[i].opt, arg, 1, REEF_SHM_MAX_SLOTS, &v) != 0) {
+				return -EINVAL;
+			}
+			*(uint32_t *)((uint8_t *)&opts->limits + sizes[i].offset) = (uint32_t)v;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
 static int
 parse_std(int ch, const char *arg, struct reef_app_opts *opts)
 {
@@ -152,29 +184,12 @@ parse_std(int ch, const char *arg, struct reef_app_opts *opts)
 		opts->main_core = (int)v;
 		return rc;
 	case OPT_MAX_THREADS:
-		rc = parse_number("--max-threads", arg, 1, REEF_SHM_MAX_SLOTS, &v);
-		opts->limits.max_threads = (uint32_t)v;
-		return rc;
 	case OPT_MAX_POLLERS:
-		rc = parse_number("--max-pollers", arg, 1, REEF_SHM_MAX_SLOTS, &v);
-		opts->limits.max_pollers = (uint32_t)v;
-		return rc;
 	case OPT_MAX_DEVICES:
-		rc = parse_number("--max-devices", arg, 1, REEF_SHM_MAX_SLOTS, &v);
-		opts->limits.max_devices = (uint32_t)v;
-		return rc;
 	case OPT_MAX_CHANNELS:
-		rc = parse_number("--max-channels", arg, 1, REEF_SHM_MAX_SLOTS, &v);
-		opts->limits.max_channels = (uint32_t)v;
-		return rc;
 	case OPT_MAX_CLIENTS:
-		rc = parse_number("--max-clients", arg, 1, REEF_SHM_MAX_SLOTS, &v);
-		opts->limits.max_clients = (uint32_t)v;
-		return rc;
 	case OPT_MAX_HANDLERS:
-		rc = parse_number("--max-handlers", arg, 1, REEF_SHM_MAX_SLOTS, &v);
-		opts->limits.max_handlers = (uint32_t)v;
-		return rc;
+		return parse_table_size(ch, arg, opts);
 	case OPT_MSG_RING_SIZE:
 		rc = parse_number("--msg-ring-size", arg, 64, 1u << 20, &v);
 		if (rc == 0 && (v & (v - 1)) != 0) {

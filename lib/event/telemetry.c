@@ -205,30 +205,100 @@ cmd_info(const char *cmd, const char *params, struct reef_tel *out)
 	return 0;
 }
 
+/* A table served page by page: which snapshot array, how to sort it and describe a record. */
+struct paged_table {
+	enum reef_shm_table table;
+	uint32_t per_page;
+	size_t size;
+	int (*cmp)(const void *a, const void *b);
+	uint64_t (*key)(const void *record);
+	struct reef_tel *(*record)(const void *record);
+};
+
 static int
-cmd_threads(const char *cmd, const char *params, struct reef_tel *out)
+cmd_paged(const struct paged_table *pt, const char *params, struct reef_tel *out)
 {
 	uint32_t page, i, first, n;
+	uint8_t *records;
 	int rc;
 
-	(void)cmd;
 	if (page_param(params, &page) != 0) {
 		return -EINVAL;
 	}
 	pthread_mutex_lock(&g_lock);
 	rc = snapshot();
 	if (rc == 0) {
-		n = g_snap.nr[REEF_SHM_THREADS];
-		qsort(g_snap.threads, n, sizeof(g_snap.threads[0]), by_thread_id);
+		n = g_snap.nr[pt->table];
+		records = pt->table == REEF_SHM_THREADS ? (uint8_t *)g_snap.threads :
+							  (uint8_t *)g_snap.pollers;
+		qsort(records, n, pt->size, pt->cmp);
 		reef_tel_start_dict(out);
-		page_header(out, page, THREADS_PER_PAGE, n);
-		first = page * THREADS_PER_PAGE;
-		for (i = first; i < n && i < first + THREADS_PER_PAGE; i++) {
-			add_keyed(out, "", g_snap.threads[i].id, thread_record(&g_snap.threads[i]));
+		page_header(out, page, pt->per_page, n);
+		first = page * pt->per_page;
+		for (i = first; i < n && i < first + pt->per_page; i++) {
+			const void *r = records + (size_t)i * pt->size;
+
+			add_keyed(out, "", pt->key(r), pt->record(r));
 		}
 	}
 	pthread_mutex_unlock(&g_lock);
 	return rc;
+}
+
+static uint64_t
+thread_key(const void *r)
+{
+	return ((const struct reef_shm_thread *)r)->id;
+}
+
+static uint64_t
+poller_key(const void *r)
+{
+	return ((const struct reef_shm_poller *)r)->id;
+}
+
+static struct reef_tel *
+thread_record_any(const void *r)
+{
+	return thread_record(r);
+}
+
+static struct reef_tel *
+poller_record_any(const void *r)
+{
+	return poller_record(r);
+}
+
+static int
+cmd_threads(const char *cmd, const char *params, struct reef_tel *out)
+{
+	static const struct paged_table threads = {
+		.table = REEF_SHM_THREADS,
+		.per_page = THREADS_PER_PAGE,
+		.size = sizeof(struct reef_shm_thread),
+		.cmp = by_thread_id,
+		.key = thread_key,
+		.record = thread_record_any,
+	};
+
+	(void)cmd;
+	return cmd_paged(&threads, params, out);
+}
+
+static int
+cmd_pollers(const char *cmd, const char *params, struct reef_tel *out)
+{
+	static const struct paged_table pollers = {
+		.table = REEF_SHM_POLLERS,
+		.per_page = POLLERS_PER_PAGE,
+		.size = sizeof(struct reef_shm_poller),
+		.cmp = by_poller_id,
+		.key = poller_key,
+		.record = poller_record_any,
+	};
+
+	(void)cmd;
+	return cmd_paged(&pollers, params, out);
 }
 
 static int
@@ -265,32 +335,6 @@ cmd_thread(const char *cmd, const char *params, struct reef_tel *out)
 			}
 			add_keyed(out, "poller", g_snap.pollers[i].id, poller_record(&g_snap.pollers[i]));
 			shown++;
-		}
-	}
-	pthread_mutex_unlock(&g_lock);
-	return rc;
-}
-
-static int
-cmd_pollers(const char *cmd, const char *params, struct reef_tel *out)
-{
-	uint32_t page, i, first, n;
-	int rc;
-
-	(void)cmd;
-	if (page_param(params, &page) != 0) {
-		return -EINVAL;
-	}
-	pthread_mutex_lock(&g_lock);
-	rc = snapshot();
-	if (rc == 0) {
-		n = g_snap.nr[REEF_SHM_POLLERS];
-		qsort(g_snap.pollers, n, sizeof(g_snap.pollers[0]), by_poller_id);
-		reef_tel_start_dict(out);
-		page_header(out, page, POLLERS_PER_PAGE, n);
-		first = page * POLLERS_PER_PAGE;
-		for (i = first; i < n && i < first + POLLERS_PER_PAGE; i++) {
-			add_keyed(out, "", g_snap.pollers[i].id, poller_record(&g_snap.pollers[i]));
 		}
 	}
 	pthread_mutex_unlock(&g_lock);
