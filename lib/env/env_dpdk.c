@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,14 @@
 /* Secondaries take an lcore id above any a primary can have (see DESIGN §1). */
 #define SECONDARY_LCORE_BASE 64
 #define MAX_EAL_ARGS 16
+/* A secondary that has not attached by then never will (see arm_start_timeout). */
+#define SECONDARY_START_TIMEOUT_S 30
+/*
+ * Where the primary maps hugepage memory (secondaries map it at the same
+ * addresses). Above the ranges AddressSanitizer reserves for its shadow and
+ * allocator, so that sanitized secondaries can always map it too.
+ */
+#define PRIMARY_BASE_VIRTADDR "--base-virtaddr=0x200000000000"
 
 static struct {
 	bool initialized;
@@ -227,6 +236,35 @@ last_dpdk_error(FILE *log, char *buf, size_t len)
 	}
 }
 
+static char g_timeout_msg[256];
+
+static void
+start_timed_out(int sig)
+{
+	ssize_t n = write(STDERR_FILENO, g_timeout_msg, strlen(g_timeout_msg));
+
+	(void)n;
+	_exit(128 + sig);
+}
+
+/*
+ * DPDK's start-up in a secondary can spin for ever on the primary's shared
+ * memory lock when another secondary was killed in the middle of its own
+ * start-up and left that lock taken (DPDK cannot tell). Better one clear line
+ * and an exit than a silent hang.
+ */
+static void
+arm_start_timeout(const char *name)
+{
+	snprintf(g_timeout_msg, sizeof(g_timeout_msg),
+		 "%s: DPDK did not finish attaching to primary '%s' within %d s: its shared "
+		 "memory lock may be held by a process killed while attaching; restart the "
+		 "primary if this persists\n",
+		 reef_log_get_ident(), name, SECONDARY_START_TIMEOUT_S);
+	signal(SIGALRM, start_timed_out);
+	alarm(SECONDARY_START_TIMEOUT_S);
+}
+
 static int
 eal_init(const struct reef_env_opts *opts, const char *name)
 {
@@ -254,6 +292,7 @@ eal_init(const struct reef_env_opts *opts, const char *name)
 		snprintf(lcores, sizeof(lcores), "--lcores=%s", list);
 		snprintf(main_lcore, sizeof(main_lcore), "--main-lcore=%u", main_core);
 		argv[argc++] = "--proc-type=primary";
+		argv[argc++] = PRIMARY_BASE_VIRTADDR;
 		argv[argc++] = lcores;
 		argv[argc++] = main_lcore;
 		if (opts->mem_size_mb > 0) {
@@ -282,7 +321,14 @@ eal_init(const struct reef_env_opts *opts, const char *name)
 			rte_openlog_stream(log);
 		}
 	}
+	if (opts->role == REEF_ENV_SECONDARY) {
+		arm_start_timeout(name);
+	}
 	rc = rte_eal_init(argc, argv);
+	if (opts->role == REEF_ENV_SECONDARY) {
+		alarm(0);
+		signal(SIGALRM, SIG_DFL);
+	}
 	if (rc < 0) {
 		char last[512] = "";
 		int err = rte_errno;

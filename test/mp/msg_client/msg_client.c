@@ -5,7 +5,8 @@
  *                                reply), then check that each thread counted
  *                                exactly its share, in order. Exit 0 if so.
  *   mp_msg_client NAME flood     post forever (some with replies, some held
- *                                unread) until killed. Prints "ATTACHED".
+ *                                unread) until killed. Prints "EAL_READY" once
+ *                                DPDK has started, "ATTACHED" once a client.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -78,6 +79,16 @@ main(int argc, char **argv)
 		return 2;
 	}
 	reef_log_set_ident("mp_msg_client");
+	if (strcmp(argv[2], "flood") == 0) {
+		struct reef_shm_region *region;
+
+		/* Two steps, so the kill test can tell DPDK's start-up from Reef's attach. */
+		if (reef_shm_attach(argv[1], &region) != 0) {
+			return 3;
+		}
+		printf("EAL_READY\n");
+		fflush(stdout);
+	}
 	if (reef_client_attach(argv[1], &c) != 0) {
 		return 3;
 	}

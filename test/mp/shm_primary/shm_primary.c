@@ -136,7 +136,8 @@ main(int argc, char **argv)
 		reef_thread_destroy(threads[i]);
 	}
 	reef_thread_lib_fini();
-	reef_shm_destroy(region);
+	/* Not destroy: a reader may still map the region; DPDK would unmap it under it. */
+	reef_shm_close(region);
 	reef_env_fini();
 	return 0;
 }
