@@ -11,8 +11,9 @@
 REEF_ROOT := $(abspath $(CURDIR))
 include $(REEF_ROOT)/mk/reef.common.mk
 
-SUBDIRS := lib app test
+SUBDIRS := lib app tools test
 DEPDIRS-app := lib
+DEPDIRS-tools := lib
 DEPDIRS-test := lib app
 
 all: $(SUBDIRS)

@@ -21,11 +21,9 @@ kill_primary() {
 	killed=$(now_ms)
 }
 
-# Batch: a long interval must not delay the news.
+# Batch: watching (its first table is out), then the primary is killed.
 start_reefd "$name" --move-every 0
-top_start "$name" -n "$name" -b -d 5 --tab threads
-# Past attaching, into its first interval.
-sleep 0.3
+top_start '^reactors' -n "$name" -b -d 0.2 --tab reactors
 kill_primary
 wait_exit "$top" 5
 rc=$?
@@ -39,11 +37,15 @@ echo "ok: batch told in $took ms: $(cat "$err")"
 reap_primary "" "$name"
 pid=
 
-# Screen: the message is shown on it, then printed on the terminal.
+# Screen, with a long interval that must not delay the news: the message is
+# shown on it, then printed on the terminal.
 start_reefd "$name" --move-every 0
 tmux_start top "$BIN/reef-top -n $name -d 5"
 tmux_wait top 30 "1 Threads \([0-9]+\)" || fail "the screen did not come up"
 tmux_wait top 10 "worker_1_0" || fail "no thread rows on the screen"
+# With a client attached too (an action was taken): detaching must not wait for the dead.
+tmux_keys top 2 T
+tmux_wait top 15 " clients 1" || fail "the timing action did not attach a client"
 kill_primary
 tmux_wait top 3 "primary '$name' \(pid $pid\) died" || fail "the screen did not say the primary died"
 tmux_wait top 3 "EXIT=1" || fail "reef-top did not exit 1"

@@ -14,7 +14,10 @@ trap 'tmux_cleanup; reap_primary "$pid" "$name"; rm -f "${reefd_log:-}"' EXIT
 start_reefd "$name" --move-every 0
 tmux_start s "$BIN/reef-top -n $name -d 0.3"
 w() {
-	tmux_wait s "${2:-10}" "$1" || fail "expected /$1/ on the screen"
+	tmux_wait s "${2:-10}" "$1" && return 0
+	# An action needs the primary's reactors: say so if one is stuck (a reefd problem).
+	"$BIN"/reef-top -n "$name" -b -i 1 -d 0.3 --tab reactors 2>&1 | grep -E "^ +[0-9]+ |^CORE"
+	fail "expected /$1/ on the screen"
 }
 
 # Header: app name, pid, uptime, tick rate, counts, clients, region state.
