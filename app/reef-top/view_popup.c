@@ -2,12 +2,14 @@
  * Popups over the table: the details of a thread, poller, reactor or
  * channel (live, followed by key), the help, and the sort column menu.
  */
+#include <errno.h>
 #include <curses.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "reef/trace_export.h"
 #include "view.h"
 
 #define POPUP_LINES 600
@@ -178,6 +180,38 @@ thread_details(struct view *v, struct lines *l, const struct top_thread *t)
 	}
 }
 
+/*
+ * Run-time percentiles measured by `reef-trace --export` through USDT probes
+ * (include/reef/trace_export.h), when it runs against this primary.
+ */
+static void
+trace_lines(const struct top_model *m, struct lines *l, const struct top_poller *p)
+{
+	const struct reef_shm_header *h = &m->snaps[m->cur].header;
+	struct reef_trace_poller_stats st;
+	char a[32], b[32], c[32], d[32];
+	int rc;
+
+	rc = reef_trace_export_lookup(h->app_name, h->primary_pid, p->key, &st);
+	if (rc == -ENOENT) {
+		add(l, A_DIM, "  run times: start `reef-trace -n %s --export` to see percentiles here",
+		    h->app_name);
+		return;
+	}
+	if (rc != 0) {
+		add(l, A_DIM, "  run times: reef-trace's export is unusable (%s)", strerror(-rc));
+		return;
+	}
+	add(l, A_NORMAL, "  run times (reef-trace, last interval): %" PRIu64 " runs  p50 %s  p90 %s"
+			 "  p99 %s  max %s",
+	    st.runs, dur(m, st.p50, a, 32), dur(m, st.p90, b, 32), dur(m, st.p99, c, 32),
+	    dur(m, st.max, d, 32));
+	add(l, A_NORMAL, "  run times (reef-trace, since attached): %" PRIu64 " runs  p50 %s  p90 %s"
+			 "  p99 %s  max %s",
+	    st.total_runs, dur(m, st.total_p50, a, 32), dur(m, st.total_p90, b, 32),
+	    dur(m, st.total_p99, c, 32), dur(m, st.total_max, d, 32));
+}
+
 static void
 poller_details(struct view *v, struct lines *l, const struct top_poller *p)
 {
@@ -213,6 +247,7 @@ poller_details(struct view *v, struct lines *l, const struct top_poller *p)
 	} else {
 		add(l, A_DIM, "  timing off: T measures its cycles per run");
 	}
+	trace_lines(m, l, p);
 	add_history(v, l, TOP_TAB_POLLERS, (uint32_t)(p - m->pollers),
 		    "Busy % (runs that found work)");
 	add(l, A_NORMAL, "%s", "");
