@@ -17,8 +17,9 @@ make -s -C "$REEF_ROOT" install DESTDIR="$stage" PREFIX=/usr/local BUILD_DIR="$B
 	SANITIZE="${SANITIZE:-}" >/dev/null || fail "make install failed"
 root=$stage/usr/local
 for f in include/reef/thread.h include/reef/event.h include/reef/client.h \
-	include/reef/spdk_compat.h lib/libreef.a lib/pkgconfig/reef.pc bin/reefd bin/reef-post \
-	share/man/man1/reefd.1 share/man/man1/reef-post.1; do
+	include/reef/spdk_compat.h lib/libreef.a lib/pkgconfig/reef.pc bin/reefd bin/reef-post bin/reef-top \
+	share/man/man1/reefd.1 share/man/man1/reef-post.1 share/man/man1/reef-top.1 \
+	share/man/man1/reef-trace.1 share/reef/bpf/poller_latency.bt bin/reef-bpftrace; do
 	[ -e "$root/$f" ] || fail "make install did not install $f"
 done
 [ "$(readlink "$root/lib/libreef.so")" = libreef.so.0 ] || fail "libreef.so does not point at the soname"
