@@ -13,7 +13,9 @@
 #include "reef/env.h"
 #include "reef/log.h"
 #include "reef/proc.h"
+#include "reef/seqlock.h"
 #include "reef/string.h"
+#include "reef/util.h"
 #include "reef_internal/client_wire.h"
 
 #define ATTACH_TIMEOUT_MS  2000
@@ -22,7 +24,16 @@
 #define ALIVE_CHECK_NS     (10 * 1000000ULL)
 /* Spin this long for a reply before sleeping between looks. */
 #define SPIN_NS            (100 * 1000ULL)
+/*
+ * While spinning, look at the clock (and whether the primary still serves)
+ * once every this many polls of the reply ring: clock_gettime costs several
+ * times a poll, and every cycle between the reply landing and the client
+ * seeing it is round-trip latency.
+ */
+#define SPIN_POLLS_PER_CLOCK 16
 #define HANDLER_CACHE_SIZE 16
+/* A slot header rewritten for longer than this many reads is looked up afresh. */
+#define HANDLER_READ_RETRIES 256
 
 struct handler_cache {
 	char name[REEF_SHM_NAME_LEN];
@@ -242,6 +253,32 @@ reef_client_get_region(struct reef_client *c)
 	return c->region;
 }
 
+/*
+ * Whether the handler slot a cache entry names still holds the registration
+ * it was found in: same generation, still in use. Only the slot header is
+ * read (consistently, through its sequence counter): the rest of the slot
+ * holds the call counter the primary bumps on every request, and reading it
+ * on every post would bounce that line between the two processes.
+ */
+static bool
+cached_handler_valid(struct reef_client *c, const struct handler_cache *e)
+{
+	const struct reef_shm_slot_hdr *hdr = reef_shm_slot(c->region, REEF_SHM_HANDLERS, e->id);
+	int attempt;
+
+	for (attempt = 0; hdr != NULL && attempt < HANDLER_READ_RETRIES; attempt++) {
+		uint32_t seq = reef_seqlock_read_begin(&hdr->seq);
+		uint32_t gen = __atomic_load_n(&hdr->gen, __ATOMIC_RELAXED);
+		uint32_t in_use = __atomic_load_n(&hdr->in_use, __ATOMIC_RELAXED);
+
+		if (!reef_seqlock_read_retry(&hdr->seq, seq)) {
+			return in_use && gen == e->gen;
+		}
+		reef_pause();
+	}
+	return false;
+}
+
 /* The slot index of the handler called name, or -ENOENT; cached, re-checked by generation. */
 static int
 handler_id(struct reef_client *c, const char *name, uint32_t *id)
@@ -253,8 +290,7 @@ handler_id(struct reef_client *c, const char *name, uint32_t *id)
 		struct handler_cache *e = &c->cache[i];
 
 		if (e->name[0] != '\0' && strcmp(e->name, name) == 0 &&
-		    reef_shm_read(c->region, REEF_SHM_HANDLERS, e->id, &h) == 0 &&
-		    h.hdr.gen == e->gen && strcmp(h.name, name) == 0) {
+		    cached_handler_valid(c, e)) {
 			*id = e->id;
 			return 0;
 		}
@@ -331,17 +367,15 @@ reef_client_post(struct reef_client *c, uint64_t thread_id, const char *handler,
 	return 0;
 }
 
-int
-reef_client_poll_reply(struct reef_client *c, struct reef_client_reply *reply)
+/* Take the next reply if one is there: 0 or -EAGAIN. */
+static int
+take_reply(struct reef_client *c, struct reef_client_reply *reply)
 {
 	struct reef_wire_reply *rec;
 	bool corrupt;
 
 	rec = reef_recring_peek(c->reply, &corrupt);
 	if (rec == NULL) {
-		if (!primary_serving(c, false)) {
-			return -ESHUTDOWN;
-		}
 		return -EAGAIN;
 	}
 	reply->request_id = rec->request_id;
@@ -353,11 +387,23 @@ reef_client_poll_reply(struct reef_client *c, struct reef_client_reply *reply)
 }
 
 int
+reef_client_poll_reply(struct reef_client *c, struct reef_client_reply *reply)
+{
+	int rc = take_reply(c, reply);
+
+	if (rc == -EAGAIN && !primary_serving(c, false)) {
+		return -ESHUTDOWN;
+	}
+	return rc;
+}
+
+int
 reef_client_call(struct reef_client *c, uint64_t thread_id, const char *handler,
 		 const void *payload, size_t len, struct reef_client_reply *reply,
 		 uint32_t timeout_ms)
 {
-	uint64_t start = mono_ns(), deadline = start + (uint64_t)timeout_ms * 1000000ULL, id;
+	uint64_t start = mono_ns(), deadline = start + (uint64_t)timeout_ms * 1000000ULL, id, polls;
+	bool spinning = true;
 	int rc;
 
 	/* A full request ring drains as the primary works: retry until the deadline. */
@@ -371,26 +417,30 @@ reef_client_call(struct reef_client *c, uint64_t thread_id, const char *handler,
 	if (rc != 0) {
 		return rc;
 	}
-	for (;;) {
+	for (polls = 1;; polls++) {
 		uint64_t now;
 
-		rc = reef_client_poll_reply(c, reply);
+		rc = take_reply(c, reply);
 		if (rc == 0 && reply->request_id == id) {
 			return 0;
-		}
-		if (rc == -ESHUTDOWN) {
-			report_gone(c);
-			return rc;
 		}
 		if (rc == 0) {
 			/* A reply to an earlier post: not what we wait for. */
 			continue;
+		}
+		if (spinning && polls % SPIN_POLLS_PER_CLOCK != 0) {
+			continue;
+		}
+		if (!primary_serving(c, false)) {
+			report_gone(c);
+			return -ESHUTDOWN;
 		}
 		now = mono_ns();
 		if (now >= deadline) {
 			return -ETIMEDOUT;
 		}
 		if (now - start > SPIN_NS) {
+			spinning = false;
 			usleep(50);
 		}
 	}

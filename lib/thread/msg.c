@@ -42,6 +42,21 @@ reef_thread_send_msg(const struct reef_thread *thread, reef_msg_fn fn, void *ctx
 	return reef__msg_send(thread, fn, ctx, false);
 }
 
+/* Why a message could not be sent, said off the hot path (one line, rate-limited). */
+static __attribute__((cold, noinline)) int
+send_failed(const struct reef_thread *thread, int rc, bool quiet_when_full)
+{
+	if (rc == -EIO) {
+		REEF_ERRLOG_RATELIMITED(1000, "thread %s has exited: message not sent\n",
+					thread->shm->name);
+	} else if (!quiet_when_full) {
+		REEF_ERRLOG_RATELIMITED(1000, "message ring of thread %s is full (%u): raise "
+					      "--msg-ring-size or send less at once\n",
+					thread->shm->name, reef_ring_capacity(thread->messages));
+	}
+	return rc;
+}
+
 int
 reef__msg_send(const struct reef_thread *thread, reef_msg_fn fn, void *ctx, bool quiet_when_full)
 {
@@ -49,20 +64,17 @@ reef__msg_send(const struct reef_thread *thread, reef_msg_fn fn, void *ctx, bool
 
 	if (reef_unlikely(__atomic_load_n(&thread->state, __ATOMIC_RELAXED) ==
 			  REEF_THREAD_STATE_EXITED)) {
-		REEF_ERRLOG_RATELIMITED(1000, "thread %s has exited: message not sent\n",
-					thread->shm->name);
-		return -EIO;
+		return send_failed(thread, -EIO, quiet_when_full);
 	}
 	if (reef_unlikely(reef_ring_enqueue_burst(thread->messages, &msg, sizeof(msg), 1) != 1)) {
-		if (quiet_when_full) {
-			return -ENOBUFS;
-		}
-		REEF_ERRLOG_RATELIMITED(1000, "message ring of thread %s is full (%u): raise "
-					      "--msg-ring-size or send less at once\n",
-					thread->shm->name, reef_ring_capacity(thread->messages));
-		return -ENOBUFS;
+		return send_failed(thread, -ENOBUFS, quiet_when_full);
 	}
-	REEF_USDT(msg_send, thread->id, (uintptr_t)fn, (uintptr_t)ctx);
+	/* From the copy: nothing needs keeping in registers across the enqueue. */
+	REEF_USDT(msg_send, thread->id, (uintptr_t)msg.fn, (uintptr_t)msg.ctx);
+	/* Only a thread with a wake-up fd (interrupt mode) can need waking: skip the call. */
+	if (reef_likely(thread->msg_fd < 0)) {
+		return 0;
+	}
 	return reef__msg_notify(thread);
 }
 
@@ -113,6 +125,7 @@ reef__msg_run_batch(struct reef_thread *thread, uint32_t max_msgs)
 	struct reef_shm_thread *shm = thread->shm;
 	uint32_t count, i;
 	uint64_t one = 1;
+	bool traced;
 
 	if (max_msgs == 0 || max_msgs > REEF_MSG_BATCH_SIZE) {
 		max_msgs = REEF_MSG_BATCH_SIZE;
@@ -128,9 +141,11 @@ reef__msg_run_batch(struct reef_thread *thread, uint32_t max_msgs)
 		return 0;
 	}
 	REEF_SHM_STORE(shm->running_poller_id, REEF_RUNNING_MSG);
+	/* Read once per batch: a tracer attaching mid-batch is heard from the next one on. */
+	traced = REEF_USDT_ENABLED(msg_exec);
 	for (i = 0; i < count; i++) {
 		REEF_SHM_STORE(shm->running_msg_fn, (uint64_t)(uintptr_t)msgs[i].fn);
-		if (REEF_USDT_ENABLED(msg_exec)) {
+		if (reef_unlikely(traced)) {
 			uint64_t t0 = reef_get_ticks();
 
 			msgs[i].fn(msgs[i].ctx);

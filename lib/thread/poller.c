@@ -65,8 +65,76 @@ poller_set_state(struct reef_poller *poller, enum reef_poller_state state)
 static void
 poller_free(struct reef_poller *poller)
 {
+	poller->thread->nr_pollers--;
 	reef_shm_slot_free(reef__thread_lib.region, REEF_SHM_POLLERS, poller->shm);
 	free(poller);
+}
+
+/* Make room in the active array for every poller the thread will have. Returns 0 or -ENOMEM. */
+static int
+active_reserve(struct reef_thread *thread, uint32_t count)
+{
+	struct reef_poller **vec;
+	uint32_t cap;
+
+	if (count <= thread->active_cap) {
+		return 0;
+	}
+	cap = thread->active_cap ? thread->active_cap : 16;
+	while (cap < count) {
+		cap *= 2;
+	}
+	vec = realloc(thread->active_vec, cap * sizeof(*vec));
+	if (vec == NULL) {
+		return -ENOMEM;
+	}
+	thread->active_vec = vec;
+	thread->active_cap = cap;
+	return 0;
+}
+
+static void
+active_insert_tail(struct reef_thread *thread, struct reef_poller *poller)
+{
+	TAILQ_INSERT_TAIL(&thread->active_pollers, poller, tailq);
+	thread->active_vec[thread->active_nr++] = poller;
+}
+
+/* Take poller off the active list; hint is where it probably is in the array. */
+static void
+active_remove(struct reef_thread *thread, struct reef_poller *poller, uint32_t hint)
+{
+	struct reef_poller **vec = thread->active_vec;
+	uint32_t i = hint;
+
+	if (i >= thread->active_nr || vec[i] != poller) {
+		/* Searched from the tail, where the walk has been. */
+		i = thread->active_nr;
+		while (i > 0 && vec[i - 1] != poller) {
+			i--;
+		}
+		if (i == 0) {
+			REEF_ERRLOG("poller %s is on thread %s's active list but not in its array\n",
+				    poller->shm->name, thread->shm->name);
+			TAILQ_REMOVE(&thread->active_pollers, poller, tailq);
+			return;
+		}
+		i--;
+	}
+	memmove(&vec[i], &vec[i + 1], (thread->active_nr - i - 1) * sizeof(*vec));
+	thread->active_nr--;
+	TAILQ_REMOVE(&thread->active_pollers, poller, tailq);
+}
+
+static void
+list_remove(struct reef_thread *thread, struct reef_poller_list *list, struct reef_poller *poller,
+	    uint32_t hint)
+{
+	if (list == &thread->active_pollers) {
+		active_remove(thread, poller, hint);
+	} else {
+		TAILQ_REMOVE(list, poller, tailq);
+	}
 }
 
 /* Insert into the timed list ordered by expiry; equal expiries keep registration order. */
@@ -93,7 +161,7 @@ thread_insert_poller(struct reef_thread *thread, struct reef_poller *poller)
 	if (poller->period_ticks) {
 		poller_insert_timer(thread, poller, reef_get_ticks());
 	} else {
-		TAILQ_INSERT_TAIL(&thread->active_pollers, poller, tailq);
+		active_insert_tail(thread, poller);
 	}
 }
 
@@ -113,9 +181,13 @@ poller_register(reef_poller_fn fn, void *arg, uint64_t period_us, const char *na
 			    name ? name : "");
 		return NULL;
 	}
-	poller = calloc(1, sizeof(*poller));
-	if (poller == NULL) {
+	poller = aligned_alloc(REEF_CACHE_LINE, sizeof(*poller));
+	if (poller != NULL) {
+		memset(poller, 0, sizeof(*poller));
+	}
+	if (poller == NULL || active_reserve(thread, thread->nr_pollers + 1) != 0) {
 		REEF_ERRLOG("out of memory registering poller %s\n", name ? name : "");
+		free(poller);
 		return NULL;
 	}
 	shm = reef_shm_slot_alloc(reef__thread_lib.region, REEF_SHM_POLLERS, NULL);
@@ -125,6 +197,7 @@ poller_register(reef_poller_fn fn, void *arg, uint64_t period_us, const char *na
 	}
 	poller->shm = shm;
 	poller->thread = thread;
+	thread->nr_pollers++;
 	poller->fn = fn;
 	poller->arg = arg;
 	poller->id = reef_shm_next_id(reef__thread_lib.region, REEF_SHM_POLLERS);
@@ -211,7 +284,7 @@ reef_poller_unregister(struct reef_poller **ppoller)
 	/* A paused poller goes back to the active list, where the next poll frees it. */
 	if (poller->state == REEF_POLLER_STATE_PAUSED) {
 		TAILQ_REMOVE(&thread->paused_pollers, poller, tailq);
-		TAILQ_INSERT_TAIL(&thread->active_pollers, poller, tailq);
+		active_insert_tail(thread, poller);
 		poller->period_ticks = 0;
 	}
 	poller_transition(poller, REEF_POLLER_STATE_UNREGISTERED);
@@ -250,7 +323,7 @@ reef_poller_pause(struct reef_poller *poller)
 	if (poller->period_ticks) {
 		TAILQ_REMOVE(&thread->timed_pollers, poller, tailq);
 	} else {
-		TAILQ_REMOVE(&thread->active_pollers, poller, tailq);
+		active_remove(thread, poller, UINT32_MAX);
 	}
 	TAILQ_INSERT_TAIL(&thread->paused_pollers, poller, tailq);
 	poller_transition(poller, REEF_POLLER_STATE_PAUSED);
@@ -301,17 +374,18 @@ reef_poller_state_str(enum reef_poller_state state)
 	}
 }
 
-/* Run one poller and account for it. The hot path: keep it lean. */
-static inline int
-poller_run(struct reef_thread *thread, struct reef_poller *poller)
+/* Run one poller and account for it. The hot path: keep it lean, and inlined in each loop. */
+static inline __attribute__((always_inline)) int
+poller_run(struct reef_thread *thread, struct reef_shm_thread *tshm, struct reef_poller *poller,
+	   bool traced)
 {
 	struct reef_shm_poller *shm = poller->shm;
-	bool measure = poller->timing || REEF_USDT_ENABLED(poller_run);
+	bool measure = poller->timing || traced;
 	uint64_t t0 = 0;
 	int rc;
 
 	poller_set_state(poller, REEF_POLLER_STATE_RUNNING);
-	REEF_SHM_STORE(thread->shm->running_poller_id, poller->id);
+	REEF_SHM_STORE(tshm->running_poller_id, poller->id);
 	if (reef_unlikely(measure)) {
 		t0 = reef_get_ticks();
 	}
@@ -336,46 +410,70 @@ poller_run(struct reef_thread *thread, struct reef_poller *poller)
 }
 
 static void
-park_pausing(struct reef_thread *thread, struct reef_poller_list *list, struct reef_poller *poller)
+park_pausing(struct reef_thread *thread, struct reef_poller_list *list, struct reef_poller *poller,
+	     uint32_t hint)
 {
-	TAILQ_REMOVE(list, poller, tailq);
+	list_remove(thread, list, poller, hint);
 	TAILQ_INSERT_TAIL(&thread->paused_pollers, poller, tailq);
 	poller_transition(poller, REEF_POLLER_STATE_PAUSED);
 }
 
+/* How far ahead of the active walk pollers' lines are fetched (their records' at half of it). */
+#define PREFETCH_AHEAD 8
+
 int
 reef__poller_run_active(struct reef_thread *thread)
 {
-	struct reef_poller *poller, *tmp;
+	struct reef_shm_thread *tshm = thread->shm;
+	/* Read once per poll: a tracer attaching mid-walk is heard from the next poll on. */
+	bool traced = REEF_USDT_ENABLED(poller_run);
+	uint32_t i = thread->active_nr;
 	int rc = 0;
 
 	/*
-	 * Walk from the tail, holding the previous element: pollers registered
-	 * during the walk go to the tail and wait for the next poll.
+	 * Walk from the tail. This visits exactly what the reference's
+	 * TAILQ_FOREACH_REVERSE_SAFE would: pollers registered, resumed or
+	 * unregistered-while-paused during the walk go to the tail, behind it,
+	 * and wait for the next poll; only the poller at the walk leaves the
+	 * list (pausing itself, parked, freed), so the ones ahead keep their
+	 * index. The array is re-read each step: a registration may move it.
 	 */
-	TAILQ_FOREACH_REVERSE_SAFE(poller, &thread->active_pollers, reef_poller_list, tailq, tmp) {
+	while (i-- > 0) {
+		struct reef_poller **vec = thread->active_vec;
+		struct reef_poller *poller = vec[i];
+		enum reef_poller_state state;
 		int poller_rc;
 
-		if (reef_unlikely(poller->state == REEF_POLLER_STATE_UNREGISTERED)) {
-			TAILQ_REMOVE(&thread->active_pollers, poller, tailq);
-			poller_free(poller);
-			continue;
-		} else if (reef_unlikely(poller->state == REEF_POLLER_STATE_PAUSING)) {
-			park_pausing(thread, &thread->active_pollers, poller);
-			continue;
+		if (i >= PREFETCH_AHEAD) {
+			__builtin_prefetch(vec[i - PREFETCH_AHEAD], 1);
+			__builtin_prefetch(&vec[i - PREFETCH_AHEAD / 2]->shm->state, 1);
 		}
-		poller_rc = poller_run(thread, poller);
-		if (reef_unlikely(poller->state == REEF_POLLER_STATE_UNREGISTERED)) {
-			TAILQ_REMOVE(&thread->active_pollers, poller, tailq);
+		state = poller->state;
+		if (reef_unlikely(state != REEF_POLLER_STATE_WAITING)) {
+			if (state == REEF_POLLER_STATE_UNREGISTERED) {
+				active_remove(thread, poller, i);
+				poller_free(poller);
+				continue;
+			} else if (state == REEF_POLLER_STATE_PAUSING) {
+				park_pausing(thread, &thread->active_pollers, poller, i);
+				continue;
+			}
+		}
+		poller_rc = poller_run(thread, tshm, poller, traced);
+		state = poller->state;
+		if (reef_likely(state == REEF_POLLER_STATE_RUNNING)) {
+			poller_set_state(poller, REEF_POLLER_STATE_WAITING);
+		} else if (state == REEF_POLLER_STATE_UNREGISTERED) {
+			active_remove(thread, poller, i);
 			poller_free(poller);
-		} else if (poller->state != REEF_POLLER_STATE_PAUSED) {
+		} else if (state != REEF_POLLER_STATE_PAUSED) {
 			poller_set_state(poller, REEF_POLLER_STATE_WAITING);
 		}
 		if (poller_rc > rc) {
 			rc = poller_rc;
 		}
 	}
-	REEF_SHM_STORE(thread->shm->running_poller_id, 0);
+	REEF_SHM_STORE(tshm->running_poller_id, 0);
 	return rc;
 }
 
@@ -407,7 +505,7 @@ reef__poller_run_timed(struct reef_thread *thread, uint64_t now)
 			poller_free(poller);
 			continue;
 		} else if (reef_unlikely(poller->state == REEF_POLLER_STATE_PAUSING)) {
-			park_pausing(thread, &thread->timed_pollers, poller);
+			park_pausing(thread, &thread->timed_pollers, poller, 0);
 			continue;
 		}
 		/* The list is ordered by expiry: the first one not due ends the walk. */
@@ -416,7 +514,7 @@ reef__poller_run_timed(struct reef_thread *thread, uint64_t now)
 		}
 		REEF_USDT(timed_poller_expire, thread->id, poller->id, poller->shm->name,
 			  now - poller->next_run_tick);
-		poller_rc = poller_run(thread, poller);
+		poller_rc = poller_run(thread, thread->shm, poller, REEF_USDT_ENABLED(poller_run));
 		timed_poller_after_run(thread, poller, now);
 		if (poller_rc > rc) {
 			rc = poller_rc;
@@ -435,7 +533,7 @@ reef__poller_run_timer(struct reef_poller *poller)
 	if (poller->state != REEF_POLLER_STATE_WAITING) {
 		return 0;
 	}
-	rc = poller_run(thread, poller);
+	rc = poller_run(thread, thread->shm, poller, REEF_USDT_ENABLED(poller_run));
 	REEF_SHM_STORE(thread->shm->running_poller_id, 0);
 	timed_poller_after_run(thread, poller, reef_get_ticks());
 	return rc;
@@ -448,10 +546,10 @@ tidy_list(struct reef_thread *thread, struct reef_poller_list *list)
 
 	TAILQ_FOREACH_SAFE(poller, list, tailq, tmp) {
 		if (poller->state == REEF_POLLER_STATE_UNREGISTERED) {
-			TAILQ_REMOVE(list, poller, tailq);
+			list_remove(thread, list, poller, UINT32_MAX);
 			poller_free(poller);
 		} else if (poller->state == REEF_POLLER_STATE_PAUSING) {
-			park_pausing(thread, list, poller);
+			park_pausing(thread, list, poller, UINT32_MAX);
 		}
 	}
 }
@@ -488,6 +586,10 @@ reef__poller_free_all(struct reef_thread *thread)
 	free_list(&thread->active_pollers, "active", thread->shm->name);
 	free_list(&thread->timed_pollers, "timed", thread->shm->name);
 	free_list(&thread->paused_pollers, "paused", thread->shm->name);
+	free(thread->active_vec);
+	thread->active_vec = NULL;
+	thread->active_nr = 0;
+	thread->active_cap = 0;
 }
 
 uint32_t

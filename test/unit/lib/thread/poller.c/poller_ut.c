@@ -9,6 +9,7 @@
 #include <errno.h>
 
 #include "reef/shm.h"
+#include "reef/util.h"
 
 struct counter {
 	int runs;
@@ -735,6 +736,133 @@ poller_sub_tick_period_is_still_timed(void)
 	ut_free_threads();
 }
 
+/* Tags for many pollers; the walk order is checked through order_fn. */
+static char g_tags[64];
+static struct reef_poller *g_many[64];
+static int g_nr_many;
+
+static int
+grow_mid_walk_fn(void *arg)
+{
+	char name[8];
+	int i;
+
+	order_fn(arg);
+	/* Enough new pollers that the thread's array must grow under the walk. */
+	for (i = 0; i < 30 && g_nr_many < (int)REEF_COUNTOF(g_many); i++) {
+		snprintf(name, sizeof(name), "n%d", i);
+		g_many[g_nr_many] = reef_poller_register_named(order_fn, &g_tags[g_nr_many], 0, name);
+		g_nr_many++;
+	}
+	return REEF_POLLER_BUSY;
+}
+
+static void
+many_reset(void)
+{
+	int i;
+
+	for (i = 0; i < (int)REEF_COUNTOF(g_tags); i++) {
+		g_tags[i] = (char)(i < 26 ? 'a' + i : 'A' + (i - 26) % 26);
+	}
+	g_nr_many = 0;
+	order_reset();
+}
+
+static void
+many_unregister(void)
+{
+	int i;
+
+	ut_set_thread(0);
+	for (i = 0; i < g_nr_many; i++) {
+		reef_poller_unregister(&g_many[i]);
+	}
+	ut_poll_thread(0);
+	CU_ASSERT(!reef_thread_has_pollers(ut_thread(0)));
+}
+
+static void
+poller_registered_mid_walk_wait_while_storage_grows(void)
+{
+	int i;
+
+	ut_allocate_threads(1);
+	ut_set_thread(0);
+	many_reset();
+	for (i = 0; i < 20; i++) {
+		g_many[g_nr_many] = reef_poller_register(i == 10 ? grow_mid_walk_fn : order_fn,
+							 &g_tags[g_nr_many], 0);
+		g_nr_many++;
+	}
+	ut_poll_thread(0);
+	/* Newest first; the 30 registered by 'k' wait for the next poll. */
+	CU_ASSERT_STRING_EQUAL(g_order, "tsrqponmlkjihgfedcba");
+	CU_ASSERT(g_nr_many == 50);
+	ut_set_thread(0);
+	reef_poller_unregister(&g_many[10]);
+	order_reset();
+	ut_poll_thread(0);
+	CU_ASSERT(g_order_len == 49);
+	CU_ASSERT(strncmp(g_order, "XWVUTSRQPONMLKJIHGFEDCBAzyxwvu", 30) == 0);
+	CU_ASSERT_STRING_EQUAL(g_order + 30, "tsrqponmljihgfedcba");
+	many_unregister();
+	ut_free_threads();
+}
+
+static int
+pause_resume_self_fn(void *arg)
+{
+	order_fn(arg);
+	reef_poller_pause(g_self);
+	reef_poller_resume(g_self);
+	return REEF_POLLER_BUSY;
+}
+
+static int
+unregister_ahead_fn(void *arg)
+{
+	order_fn(arg);
+	reef_poller_unregister(&g_victim);
+	reef_poller_pause(g_many[2]);
+	return REEF_POLLER_BUSY;
+}
+
+static void
+poller_changes_mid_walk_keep_the_reference_order(void)
+{
+	int i;
+
+	ut_allocate_threads(1);
+	ut_set_thread(0);
+	many_reset();
+	for (i = 0; i < 8; i++) {
+		reef_poller_fn fn = i == 5 ? pause_resume_self_fn : i == 6 ? unregister_ahead_fn :
+									      order_fn;
+
+		g_many[g_nr_many] = reef_poller_register(fn, &g_tags[g_nr_many], 0);
+		g_nr_many++;
+	}
+	g_self = g_many[5];
+	g_victim = g_many[4];
+	ut_poll_thread(0);
+	/* 'g' unregisters 'e' and pauses 'c' ahead of the walk: neither runs. */
+	CU_ASSERT_STRING_EQUAL(g_order, "hgfdba");
+	order_reset();
+	ut_poll_thread(0);
+	/* 'f' paused and resumed itself: it went to the tail and runs first. */
+	CU_ASSERT_STRING_EQUAL(g_order, "fhgdba");
+	CU_ASSERT(reef_poller_get_state(g_many[2]) == REEF_POLLER_STATE_PAUSED);
+	g_many[4] = NULL;
+	order_reset();
+	ut_set_thread(0);
+	reef_poller_resume(g_many[2]);
+	ut_poll_thread(0);
+	CU_ASSERT_STRING_EQUAL(g_order, "cfhgdba");
+	many_unregister();
+	ut_free_threads();
+}
+
 static int
 add_tests(CU_pSuite suite)
 {
@@ -761,6 +889,8 @@ add_tests(CU_pSuite suite)
 	UT_ADD(suite, poller_ids_never_reused);
 	UT_ADD(suite, poller_register_needs_a_running_thread);
 	UT_ADD(suite, poller_sub_tick_period_is_still_timed);
+	UT_ADD(suite, poller_registered_mid_walk_wait_while_storage_grows);
+	UT_ADD(suite, poller_changes_mid_walk_keep_the_reference_order);
 	return 0;
 }
 
