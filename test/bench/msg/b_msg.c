@@ -28,6 +28,7 @@
 #include <rte_ring_elem.h>
 
 #include "../common/bench.h"
+#include "../common/bench_app.h"
 #include "reef/event.h"
 #include "reef/log.h"
 #include "reef/shm.h"
@@ -39,11 +40,6 @@
 /* Sends per run of the stream poller, and how full the ring may get. */
 #define STREAM_BURST 64
 #define STREAM_INFLIGHT 2048
-
-enum {
-	OPT_WINDOW_MS = 1024,
-	OPT_WINDOWS,
-};
 
 enum phase {
 	PHASE_IDLE,
@@ -59,8 +55,7 @@ enum step {
 	STEP_DRAIN,  /* traffic stopped, waiting for in-flight messages */
 };
 
-static double g_window_ms = 100;
-static int g_windows = 3;
+static struct bench_windows g_win = {.ms = 100, .count = 3};
 
 static struct reef_thread *g_src, *g_dst;
 static struct reef_poller *g_ctl, *g_tx;
@@ -79,7 +74,7 @@ static _Atomic int g_raw_done;
 
 static struct {
 	int shape;  /* PHASE_* being measured */
-	int window; /* 0 .. g_windows-1 */
+	int window; /* 0 .. g_win.count-1 */
 	enum step step;
 	uint64_t t0, c0, t1;
 	double best_raw[4], best_reef[4];
@@ -268,7 +263,7 @@ raw_start(int shape)
 	rte_ring_reset(g_ring_b);
 	atomic_store(&g_raw_done, 0);
 	g_raw_t0 = rte_rdtsc() + g_hz / 500;
-	g_raw_t1 = g_raw_t0 + bench_ms_to_ticks(g_window_ms);
+	g_raw_t1 = g_raw_t0 + bench_ms_to_ticks(g_win.ms);
 	switch (shape) {
 	case PHASE_STREAM:
 		reef_thread_send_msg(g_src, raw_stream_tx, NULL);
@@ -422,7 +417,7 @@ ctl_poll(void *arg)
 		}
 		g_ctl_state.t0 = now;
 		g_ctl_state.c0 = reef_count(shape);
-		g_ctl_state.t1 = now + bench_ms_to_ticks(g_window_ms);
+		g_ctl_state.t1 = now + bench_ms_to_ticks(g_win.ms);
 		g_ctl_state.step = STEP_WINDOW;
 		break;
 	case STEP_WINDOW:
@@ -448,7 +443,7 @@ ctl_poll(void *arg)
 		if (!quiet()) {
 			return REEF_POLLER_IDLE;
 		}
-		if (++g_ctl_state.window == g_windows) {
+		if (++g_ctl_state.window == g_win.count) {
 			g_ctl_state.window = 0;
 			if (++g_ctl_state.shape > PHASE_HOP) {
 				reef_poller_unregister(&g_ctl);
@@ -537,47 +532,26 @@ shutdown_cb(void *ctx)
 static int
 parse(int ch, char *arg)
 {
-	switch (ch) {
-	case OPT_WINDOW_MS:
-		g_window_ms = atof(arg);
-		return g_window_ms > 0 ? 0 : -EINVAL;
-	case OPT_WINDOWS:
-		g_windows = atoi(arg);
-		return g_windows > 0 ? 0 : -EINVAL;
-	default:
-		return -EINVAL;
-	}
+	return bench_parse_window_opt(ch, arg, &g_win);
 }
 
 int
 main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"window-ms", required_argument, NULL, OPT_WINDOW_MS},
-		{"windows", required_argument, NULL, OPT_WINDOWS},
+		BENCH_WINDOW_LONGOPTS,
 		{NULL, 0, NULL, 0},
 	};
 	struct reef_app_opts opts;
+	int rc;
 
 	reef_log_set_ident("b_msg");
-	reef_app_opts_init(&opts, sizeof(opts));
-	opts.name = "b_msg";
+	bench_app_opts_init(&opts, "b_msg");
 	opts.cpumask = "0x3";
-	/* Baselines hold a reactor for a whole window on purpose: no stall reports. */
-	opts.stall_us = 0;
-	opts.limits.max_threads = 8;
-	opts.limits.max_pollers = 64;
-	opts.limits.max_devices = 8;
-	opts.limits.max_channels = 8;
-	opts.limits.max_clients = 4;
-	opts.limits.max_handlers = 32;
-	switch (reef_app_parse_args(argc, argv, &opts, NULL, longopts, parse, NULL)) {
-	case REEF_APP_PARSE_EXIT:
-		return 0;
-	case REEF_APP_PARSE_FAIL:
-		return 2;
-	default:
-		break;
+	rc = bench_parse_exit_code(reef_app_parse_args(argc, argv, &opts, NULL, longopts, parse,
+						       NULL));
+	if (rc >= 0) {
+		return rc;
 	}
 	opts.shutdown_cb = shutdown_cb;
 	return reef_app_start(&opts, start, NULL) == 0 ? 0 : 1;

@@ -28,6 +28,7 @@
 #include <rte_ring_elem.h>
 
 #include "../common/bench.h"
+#include "../common/bench_app.h"
 #include "reef/client.h"
 #include "reef/event.h"
 #include "reef/log.h"
@@ -43,9 +44,7 @@
 #define RAW_MAX_SECONDS 5
 
 enum {
-	OPT_MODE = 1024,
-	OPT_WINDOW_MS,
-	OPT_WINDOWS,
+	OPT_MODE = BENCH_OPT_FIRST,
 };
 
 enum phase {
@@ -55,8 +54,7 @@ enum phase {
 };
 
 static const char *g_mode;
-static double g_window_ms = 100;
-static int g_windows = 3;
+static struct bench_windows g_win = {.ms = 100, .count = 3};
 static uint64_t g_hz;
 
 static struct reef_thread *g_src, *g_dst, *g_target;
@@ -179,7 +177,7 @@ ctl_poll(void *arg)
 		g_ctl_state.t0 = now;
 		g_ctl_state.c0 = atomic_load(&g_dst_count);
 		g_nr_samples = 0;
-		g_ctl_state.t1 = now + bench_ms_to_ticks(g_window_ms);
+		g_ctl_state.t1 = now + bench_ms_to_ticks(g_win.ms);
 		g_ctl_state.step = 2;
 		break;
 	case 2: /* close it */
@@ -216,7 +214,7 @@ ctl_poll(void *arg)
 			return REEF_POLLER_IDLE;
 		}
 		g_ctl_state.step = 0;
-		if (++g_ctl_state.window == g_windows) {
+		if (++g_ctl_state.window == g_win.count) {
 			g_ctl_state.window = 0;
 			if (++g_ctl_state.shape > PHASE_PINGPONG) {
 				reef_poller_unregister(&g_ctl);
@@ -373,19 +371,15 @@ shutdown_cb(void *ctx)
 static int
 parse(int ch, char *arg)
 {
-	switch (ch) {
-	case OPT_MODE:
+	if (ch == OPT_MODE) {
 		g_mode = arg;
-		return strcmp(arg, "local") == 0 || strcmp(arg, "serve") == 0 ? 0 : -EINVAL;
-	case OPT_WINDOW_MS:
-		g_window_ms = atof(arg);
-		return g_window_ms > 0 ? 0 : -EINVAL;
-	case OPT_WINDOWS:
-		g_windows = atoi(arg);
-		return g_windows > 0 ? 0 : -EINVAL;
-	default:
+		if (strcmp(arg, "local") == 0 || strcmp(arg, "serve") == 0) {
+			return 0;
+		}
+		fprintf(stderr, "b_post: --mode is local or serve, not '%s'\n", arg);
 		return -EINVAL;
 	}
+	return bench_parse_window_opt(ch, arg, &g_win);
 }
 
 int
@@ -393,30 +387,18 @@ main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{"mode", required_argument, NULL, OPT_MODE},
-		{"window-ms", required_argument, NULL, OPT_WINDOW_MS},
-		{"windows", required_argument, NULL, OPT_WINDOWS},
+		BENCH_WINDOW_LONGOPTS,
 		{NULL, 0, NULL, 0},
 	};
 	struct reef_app_opts opts;
+	int rc;
 
 	reef_log_set_ident("b_post");
-	reef_app_opts_init(&opts, sizeof(opts));
-	opts.name = "b_post";
-	/* The raw baseline holds the core on purpose: no stall reports. */
-	opts.stall_us = 0;
-	opts.limits.max_threads = 8;
-	opts.limits.max_pollers = 64;
-	opts.limits.max_devices = 8;
-	opts.limits.max_channels = 8;
-	opts.limits.max_clients = 4;
-	opts.limits.max_handlers = 32;
-	switch (reef_app_parse_args(argc, argv, &opts, NULL, longopts, parse, NULL)) {
-	case REEF_APP_PARSE_EXIT:
-		return 0;
-	case REEF_APP_PARSE_FAIL:
-		return 2;
-	default:
-		break;
+	bench_app_opts_init(&opts, "b_post");
+	rc = bench_parse_exit_code(reef_app_parse_args(argc, argv, &opts, NULL, longopts, parse,
+						       NULL));
+	if (rc >= 0) {
+		return rc;
 	}
 	if (g_mode == NULL) {
 		fprintf(stderr, "b_post: give --mode local or --mode serve\n");

@@ -89,6 +89,10 @@ main(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (g_rounds <= 0 || g_delay <= 0) {
+		fprintf(stderr, "b_snap: --rounds and -d want positive numbers\n");
+		return 2;
+	}
 	reef_log_set_ident("b_snap");
 	if (reef_shm_attach(g_name, &region) != 0) {
 		return 1;

@@ -656,7 +656,7 @@ parse_args(int argc, char **argv)
 		}
 	}
 	if (g_opt.window_ms <= 0 || g_opt.windows <= 0) {
-		usage();
+		fprintf(stderr, "b_thread: --window-ms and --windows want positive numbers\n");
 		return -EINVAL;
 	}
 	return 0;
