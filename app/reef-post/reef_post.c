@@ -87,8 +87,9 @@ parse_hex(const char *hex, struct post_opts *o)
 	size_t n = strlen(hex), i;
 
 	if (n % 2 != 0 || n / 2 > REEF_MSG_PAYLOAD_MAX) {
-		fprintf(stderr, "reef-post: --hex wants an even number of hex digits, at most %d "
-				"bytes\n",
+		fprintf(stderr,
+			"reef-post: --hex wants an even number of hex digits, at most %d "
+			"bytes\n",
 			REEF_MSG_PAYLOAD_MAX);
 		return -EINVAL;
 	}
@@ -157,13 +158,13 @@ static int
 parse_args(int argc, char **argv, struct post_opts *o)
 {
 	static const struct option longopts[] = {
-		{"name", required_argument, NULL, 'n'},    {"thread", required_argument, NULL, 't'},
-		{"msg", required_argument, NULL, 'm'},     {"data", required_argument, NULL, 'd'},
-		{"hex", required_argument, NULL, 'x'},     {"file", required_argument, NULL, 'f'},
-		{"wait", no_argument, NULL, 'w'},          {"timeout", required_argument, NULL, 'T'},
-		{"count", required_argument, NULL, 'c'},   {"quiet", no_argument, NULL, 'q'},
-		{"list", no_argument, NULL, 'l'},          {"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'v'},       {NULL, 0, NULL, 0},
+		{"name", required_argument, NULL, 'n'},  {"thread", required_argument, NULL, 't'},
+		{"msg", required_argument, NULL, 'm'},   {"data", required_argument, NULL, 'd'},
+		{"hex", required_argument, NULL, 'x'},   {"file", required_argument, NULL, 'f'},
+		{"wait", no_argument, NULL, 'w'},        {"timeout", required_argument, NULL, 'T'},
+		{"count", required_argument, NULL, 'c'}, {"quiet", no_argument, NULL, 'q'},
+		{"list", no_argument, NULL, 'l'},        {"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'v'},     {NULL, 0, NULL, 0},
 	};
 	int ch;
 
@@ -172,8 +173,9 @@ parse_args(int argc, char **argv, struct post_opts *o)
 		switch (ch) {
 		case 'n':
 			if (!reef_env_name_is_valid(optarg, false)) {
-				fprintf(stderr, "reef-post: bad name '%s': use 1-%d letters, digits, "
-						"'_' or '-'\n",
+				fprintf(stderr,
+					"reef-post: bad name '%s': use 1-%d letters, digits, "
+					"'_' or '-'\n",
 					optarg, REEF_APP_NAME_MAX);
 				return EXIT_USAGE;
 			}
@@ -196,17 +198,20 @@ parse_args(int argc, char **argv, struct post_opts *o)
 			o->wait = true;
 			break;
 		case 'T':
-			if (reef_parse_u64(optarg, 3600000, &o->timeout_ms) != 0 || o->timeout_ms == 0) {
-				fprintf(stderr, "reef-post: --timeout wants milliseconds from 1 to "
-						"3600000, not '%s'\n",
+			if (reef_parse_u64(optarg, 3600000, &o->timeout_ms) != 0 ||
+			    o->timeout_ms == 0) {
+				fprintf(stderr,
+					"reef-post: --timeout wants milliseconds from 1 to "
+					"3600000, not '%s'\n",
 					optarg);
 				return EXIT_USAGE;
 			}
 			break;
 		case 'c':
 			if (reef_parse_u64(optarg, 1000000000, &o->count) != 0 || o->count == 0) {
-				fprintf(stderr, "reef-post: --count wants a number from 1 to "
-						"1000000000, not '%s'\n",
+				fprintf(stderr,
+					"reef-post: --count wants a number from 1 to "
+					"1000000000, not '%s'\n",
 					optarg);
 				return EXIT_USAGE;
 			}
@@ -224,7 +229,8 @@ parse_args(int argc, char **argv, struct post_opts *o)
 			printf("reef-post (Reef) %s\n", REEF_VERSION_STRING);
 			exit(EXIT_OK);
 		case ':':
-			fprintf(stderr, "reef-post: option '%s' needs a value: see reef-post --help\n",
+			fprintf(stderr,
+				"reef-post: option '%s' needs a value: see reef-post --help\n",
 				argv[optind - 1]);
 			return EXIT_USAGE;
 		default:
@@ -263,7 +269,8 @@ list(struct reef_client *c)
 		const struct reef_shm_thread *t = &snap.threads[i];
 
 		printf("%-8llu %-40s %-6d %s\n", (unsigned long long)t->id, t->name,
-		       t->lcore == UINT32_MAX ? -1 : (int)t->lcore, reef_shm_thread_state_str(t->state));
+		       t->lcore == UINT32_MAX ? -1 : (int)t->lcore,
+		       reef_shm_thread_state_str(t->state));
 	}
 	printf("\nHANDLER\n");
 	for (i = 0; i < snap.nr[REEF_SHM_HANDLERS]; i++) {
@@ -285,8 +292,9 @@ resolve_thread(struct reef_client *c, const char *app, const char *arg, uint64_t
 		if (reef_client_find_thread(c, arg, id) == 0) {
 			return 0;
 		}
-		fprintf(stderr, "reef-post: primary '%s' has no thread named '%s' (reef-post -n %s "
-				"-l lists them)\n",
+		fprintf(stderr,
+			"reef-post: primary '%s' has no thread named '%s' (reef-post -n %s "
+			"-l lists them)\n",
 			app, arg, app);
 		return -ENOENT;
 	}
@@ -302,8 +310,9 @@ resolve_thread(struct reef_client *c, const char *app, const char *arg, uint64_t
 			return 0;
 		}
 	}
-	fprintf(stderr, "reef-post: primary '%s' has no thread with id %llu (reef-post -n %s -l "
-			"lists them)\n",
+	fprintf(stderr,
+		"reef-post: primary '%s' has no thread with id %llu (reef-post -n %s -l "
+		"lists them)\n",
 		app, v, app);
 	return -ENOENT;
 }
@@ -424,7 +433,8 @@ post(struct reef_client *c, const struct post_opts *o, uint64_t thread_id)
 		qsort(lat, o->count, sizeof(*lat), compare_u64);
 		printf("%llu calls: round trip p50 %.1f us, p99 %.1f us, max %.1f us\n",
 		       (unsigned long long)o->count, (double)lat[o->count / 2] / 1000.0,
-		       (double)lat[o->count * 99 / 100] / 1000.0, (double)lat[o->count - 1] / 1000.0);
+		       (double)lat[o->count * 99 / 100] / 1000.0,
+		       (double)lat[o->count - 1] / 1000.0);
 	}
 	free(lat);
 	return code;

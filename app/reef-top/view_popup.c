@@ -194,7 +194,8 @@ trace_lines(const struct top_model *m, struct lines *l, const struct top_poller 
 
 	rc = reef_trace_export_lookup(h->app_name, h->primary_pid, p->key, &st);
 	if (rc == -ENOENT) {
-		add(l, A_DIM, "  run times: start `reef-trace -n %s --export` to see percentiles here",
+		add(l, A_DIM,
+		    "  run times: start `reef-trace -n %s --export` to see percentiles here",
 		    h->app_name);
 		return;
 	}
@@ -202,12 +203,14 @@ trace_lines(const struct top_model *m, struct lines *l, const struct top_poller 
 		add(l, A_DIM, "  run times: reef-trace's export is unusable (%s)", strerror(-rc));
 		return;
 	}
-	add(l, A_NORMAL, "  run times (reef-trace, last interval): %" PRIu64 " runs  p50 %s  p90 %s"
-			 "  p99 %s  max %s",
+	add(l, A_NORMAL,
+	    "  run times (reef-trace, last interval): %" PRIu64 " runs  p50 %s  p90 %s"
+	    "  p99 %s  max %s",
 	    st.runs, dur(m, st.p50, a, 32), dur(m, st.p90, b, 32), dur(m, st.p99, c, 32),
 	    dur(m, st.max, d, 32));
-	add(l, A_NORMAL, "  run times (reef-trace, since attached): %" PRIu64 " runs  p50 %s  p90 %s"
-			 "  p99 %s  max %s",
+	add(l, A_NORMAL,
+	    "  run times (reef-trace, since attached): %" PRIu64 " runs  p50 %s  p90 %s"
+	    "  p99 %s  max %s",
 	    st.total_runs, dur(m, st.total_p50, a, 32), dur(m, st.total_p90, b, 32),
 	    dur(m, st.total_p99, c, 32), dur(m, st.total_max, d, 32));
 }

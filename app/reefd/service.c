@@ -217,7 +217,8 @@ worker_start(void *arg)
 	w->blk = reef_get_io_channel(&g_blk);
 	w->nic = reef_get_io_channel(&g_nic);
 	if (w->blk == NULL || w->nic == NULL) {
-		REEF_ERRLOG("worker %s has no channels: stopping\n", reef_thread_get_name(w->thread));
+		REEF_ERRLOG("worker %s has no channels: stopping\n",
+			    reef_thread_get_name(w->thread));
 		reef_app_stop(1);
 		return;
 	}
@@ -232,21 +233,18 @@ worker_start(void *arg)
 	}
 	w->sender = reef_poller_register_named(sender_poll, w, 1000, "msg_sender");
 	if (w->index == 0) {
-		w->flap = reef_poller_register_named(flap_poll, w,
-						     reef_interrupt_mode_is_enabled() ? 10000 : 0,
-						     "flapper");
-		w->flap_resume = reef_poller_register_named(flap_resume_poll, w, 1000000,
-							    "flapper_toggle");
+		w->flap = reef_poller_register_named(
+			flap_poll, w, reef_interrupt_mode_is_enabled() ? 10000 : 0, "flapper");
+		w->flap_resume =
+			reef_poller_register_named(flap_resume_poll, w, 1000000, "flapper_toggle");
 	}
 	if (w->core == reef_env_main_lcore() && w->index == 0 && g_opts.stall_every_s != 0) {
-		w->slow = reef_poller_register_named(slow_poll, w,
-						     (uint64_t)g_opts.stall_every_s * 1000000ULL,
-						     "slow_poller");
+		w->slow = reef_poller_register_named(
+			slow_poll, w, (uint64_t)g_opts.stall_every_s * 1000000ULL, "slow_poller");
 	}
 	if (w->core == UINT32_MAX && g_opts.move_every_s != 0) {
-		w->roam = reef_poller_register_named(roam_poll, w,
-						     (uint64_t)g_opts.move_every_s * 1000000ULL,
-						     "roam");
+		w->roam = reef_poller_register_named(
+			roam_poll, w, (uint64_t)g_opts.move_every_s * 1000000ULL, "roam");
 	}
 }
 
@@ -330,8 +328,8 @@ load_handler(struct reef_msg_request *req, void *ctx)
 	memcpy(text, payload, len);
 	text[len] = '\0';
 	if (reef_parse_u64(text, 100, &pct) != 0) {
-		reef_msg_replyf(req, -EINVAL, "reefd.load wants a percentage from 0 to 100, not '%s'",
-				text);
+		reef_msg_replyf(req, -EINVAL,
+				"reefd.load wants a percentage from 0 to 100, not '%s'", text);
 		return;
 	}
 	if (service_set_load(reef_get_thread(), (uint32_t)pct) != 0) {
@@ -369,7 +367,8 @@ service_start(const struct service_opts *opts)
 		reef_app_stop(1);
 		return;
 	}
-	REEF_CPUSET_FOREACH(core, &cores) {
+	REEF_CPUSET_FOREACH(core, &cores)
+	{
 		for (i = 0; i < opts->threads_per_core; i++, n++) {
 			struct worker *w = &g_workers[n];
 
@@ -403,8 +402,8 @@ service_start(const struct service_opts *opts)
 	}
 	printf("reefd: running '%s' on cores %s: %u threads, 2 io_devices; watch it with: "
 	       "reef-top -n %s\n",
-	       reef_env_get_name(), reef_cpuset_fmt(&cores, mask, sizeof(mask)),
-	       g_nr_workers + 1, reef_env_get_name());
+	       reef_env_get_name(), reef_cpuset_fmt(&cores, mask, sizeof(mask)), g_nr_workers + 1,
+	       reef_env_get_name());
 	fflush(stdout);
 }
 

@@ -72,7 +72,8 @@ start(void *ctx)
 	(void)ctx;
 	reef_msg_handler_register("hello.greet", greet, NULL);
 	reef_env_get_lcores(&cores);
-	REEF_CPUSET_FOREACH(core, &cores) {
+	REEF_CPUSET_FOREACH(core, &cores)
+	{
 		struct reef_thread *t;
 
 		reef_cpuset_zero(&one);

@@ -45,8 +45,8 @@ int reef_cpuset_parse(struct reef_cpuset *set, const char *str);
 /* Format as a 0x-prefixed hexadecimal mask into buf (REEF_CPUSET_STR_MAX bytes). */
 const char *reef_cpuset_fmt(const struct reef_cpuset *set, char *buf, size_t len);
 
-#define REEF_CPUSET_FOREACH(cpu, set)                                                              \
-	for ((cpu) = reef_cpuset_next((set), 0); (cpu) < REEF_MAX_LCORE;                           \
+#define REEF_CPUSET_FOREACH(cpu, set)                                    \
+	for ((cpu) = reef_cpuset_next((set), 0); (cpu) < REEF_MAX_LCORE; \
 	     (cpu) = reef_cpuset_next((set), (cpu) + 1))
 
 #endif /* REEF_CPUSET_H */

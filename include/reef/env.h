@@ -19,7 +19,7 @@
 #include "reef/cpuset.h"
 
 /* Longest Reef app name (letters, digits, '_' and '-'). */
-#define REEF_APP_NAME_MAX 16
+#define REEF_APP_NAME_MAX     16
 #define REEF_APP_NAME_DEFAULT "reef"
 
 /* Returned by reef_env_lcore_id() on a thread that is not a DPDK lcore. */

@@ -82,8 +82,7 @@ enum reef_app_parse_result {
  * -h/--help, -v/--version.
  */
 enum reef_app_parse_result reef_app_parse_args(int argc, char **argv, struct reef_app_opts *opts,
-					       const char *app_short,
-					       const struct option *app_long,
+					       const char *app_short, const struct option *app_long,
 					       int (*app_parse)(int ch, char *arg),
 					       void (*app_usage)(void));
 

@@ -69,32 +69,31 @@ bool reef_log_ratelimit_allow(struct reef_log_ratelimit *rl, uint64_t interval_m
 
 #define REEF_LOG_AT(level, ...) reef_log((level), __FILE__, __LINE__, __func__, __VA_ARGS__)
 
-#define REEF_ERRLOG(...)    REEF_LOG_AT(REEF_LOG_ERROR, __VA_ARGS__)
-#define REEF_WARNLOG(...)   REEF_LOG_AT(REEF_LOG_WARN, __VA_ARGS__)
-#define REEF_NOTICELOG(...) REEF_LOG_AT(REEF_LOG_NOTICE, __VA_ARGS__)
-#define REEF_INFOLOG(...)   REEF_LOG_AT(REEF_LOG_INFO, __VA_ARGS__)
+#define REEF_ERRLOG(...)        REEF_LOG_AT(REEF_LOG_ERROR, __VA_ARGS__)
+#define REEF_WARNLOG(...)       REEF_LOG_AT(REEF_LOG_WARN, __VA_ARGS__)
+#define REEF_NOTICELOG(...)     REEF_LOG_AT(REEF_LOG_NOTICE, __VA_ARGS__)
+#define REEF_INFOLOG(...)       REEF_LOG_AT(REEF_LOG_INFO, __VA_ARGS__)
 
 #define REEF_DEBUGLOG(component, ...)                                                              \
 	do {                                                                                       \
-		if (reef_log_get_level() >= REEF_LOG_DEBUG &&                                      \
-		    reef_log_flag_enabled(#component)) {                                           \
+		if (reef_log_get_level() >= REEF_LOG_DEBUG && reef_log_flag_enabled(#component)) { \
 			REEF_LOG_AT(REEF_LOG_DEBUG, __VA_ARGS__);                                  \
 		}                                                                                  \
 	} while (0)
 
 /* For hot paths: at most one line per interval_ms from this call site. */
-#define REEF_LOG_RATELIMITED(level, interval_ms, fmt, ...)                                         \
-	do {                                                                                       \
-		static struct reef_log_ratelimit _rl;                                              \
-		uint64_t _dropped;                                                                 \
-		if (reef_log_ratelimit_allow(&_rl, (interval_ms), &_dropped)) {                   \
-			if (_dropped) {                                                            \
-				REEF_LOG_AT((level), "(%llu similar lines suppressed) " fmt,      \
-					    (unsigned long long)_dropped, ##__VA_ARGS__);          \
-			} else {                                                                   \
-				REEF_LOG_AT((level), fmt, ##__VA_ARGS__);                          \
-			}                                                                          \
-		}                                                                                  \
+#define REEF_LOG_RATELIMITED(level, interval_ms, fmt, ...)                                   \
+	do {                                                                                 \
+		static struct reef_log_ratelimit _rl;                                        \
+		uint64_t _dropped;                                                           \
+		if (reef_log_ratelimit_allow(&_rl, (interval_ms), &_dropped)) {              \
+			if (_dropped) {                                                      \
+				REEF_LOG_AT((level), "(%llu similar lines suppressed) " fmt, \
+					    (unsigned long long)_dropped, ##__VA_ARGS__);    \
+			} else {                                                             \
+				REEF_LOG_AT((level), fmt, ##__VA_ARGS__);                    \
+			}                                                                    \
+		}                                                                            \
 	} while (0)
 
 #define REEF_ERRLOG_RATELIMITED(ms, ...)  REEF_LOG_RATELIMITED(REEF_LOG_ERROR, ms, __VA_ARGS__)

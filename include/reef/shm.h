@@ -29,7 +29,7 @@
 #define REEF_SHM_MAGIC       0x314e475246454552ULL
 #define REEF_SHM_ABI_VERSION 1
 /* Bytes of a name in a slot, NUL included: longer names are truncated. */
-#define REEF_SHM_NAME_LEN 40
+#define REEF_SHM_NAME_LEN     40
 #define REEF_SHM_APP_NAME_LEN 32
 
 /* Table defaults and bounds (the primary's --max-* options). */
@@ -274,7 +274,7 @@ struct reef_shm_client {
 	uint64_t attach_tsc;
 	uint64_t received; /* requests the primary took from the client's ring */
 	uint64_t replied;
-	uint64_t dropped; /* replies dropped: ring full or client gone */
+	uint64_t dropped;  /* replies dropped: ring full or client gone */
 	uint64_t rejected; /* requests refused: bad thread, handler, size */
 	char comm[16];
 	uint64_t reserved[21];

@@ -13,30 +13,30 @@
 #define REEF_USDT_H
 
 /* Every probe, in doc/usdt.md order. */
-#define REEF_USDT_PROBES(X)                                                                        \
-	X(thread_create)                                                                           \
-	X(thread_exit)                                                                             \
-	X(thread_destroy)                                                                          \
-	X(thread_move)                                                                             \
-	X(msg_send)                                                                                \
-	X(msg_exec)                                                                                \
-	X(critical_msg)                                                                            \
-	X(poller_register)                                                                         \
-	X(poller_run)                                                                              \
-	X(poller_pause)                                                                            \
-	X(poller_resume)                                                                           \
-	X(poller_unregister)                                                                       \
-	X(timed_poller_expire)                                                                     \
-	X(io_device_register)                                                                      \
-	X(io_device_unregister)                                                                    \
-	X(io_channel_get)                                                                          \
-	X(io_channel_put)                                                                          \
-	X(reactor_sleep)                                                                           \
-	X(reactor_wake)                                                                            \
-	X(stall)                                                                                   \
-	X(remote_msg_recv)                                                                         \
-	X(remote_msg_reply)                                                                        \
-	X(client_attach)                                                                           \
+#define REEF_USDT_PROBES(X)     \
+	X(thread_create)        \
+	X(thread_exit)          \
+	X(thread_destroy)       \
+	X(thread_move)          \
+	X(msg_send)             \
+	X(msg_exec)             \
+	X(critical_msg)         \
+	X(poller_register)      \
+	X(poller_run)           \
+	X(poller_pause)         \
+	X(poller_resume)        \
+	X(poller_unregister)    \
+	X(timed_poller_expire)  \
+	X(io_device_register)   \
+	X(io_device_unregister) \
+	X(io_channel_get)       \
+	X(io_channel_put)       \
+	X(reactor_sleep)        \
+	X(reactor_wake)         \
+	X(stall)                \
+	X(remote_msg_recv)      \
+	X(remote_msg_reply)     \
+	X(client_attach)        \
 	X(client_detach)
 
 #ifndef REEF_CONFIG_USDT
@@ -46,10 +46,10 @@
 #if REEF_CONFIG_USDT
 
 #define _SDT_HAS_SEMAPHORES 1
-#define SDT_USE_VARIADIC 1
+#define SDT_USE_VARIADIC    1
 #include <sys/sdt.h>
 
-#define REEF_USDT_SEMAPHORE(name) reef_##name##_semaphore
+#define REEF_USDT_SEMAPHORE(name)         reef_##name##_semaphore
 #define REEF_USDT_DECLARE_SEMAPHORE(name) extern volatile unsigned short reef_##name##_semaphore;
 REEF_USDT_PROBES(REEF_USDT_DECLARE_SEMAPHORE)
 
@@ -57,11 +57,11 @@ REEF_USDT_PROBES(REEF_USDT_DECLARE_SEMAPHORE)
 #define REEF_USDT_ENABLED(name) __builtin_expect(REEF_USDT_SEMAPHORE(name) != 0, 0)
 
 /* Fire probe `name` with up to 12 arguments if a tracer is attached. */
-#define REEF_USDT(name, ...)                                                                       \
-	do {                                                                                       \
-		if (REEF_USDT_ENABLED(name)) {                                                     \
-			STAP_PROBEV(reef, name, ##__VA_ARGS__);                                    \
-		}                                                                                  \
+#define REEF_USDT(name, ...)                                    \
+	do {                                                    \
+		if (REEF_USDT_ENABLED(name)) {                  \
+			STAP_PROBEV(reef, name, ##__VA_ARGS__); \
+		}                                               \
 	} while (0)
 
 #else
@@ -74,11 +74,11 @@ reef__usdt_discard(int unused, ...)
 }
 
 #define REEF_USDT_ENABLED(name) 0
-#define REEF_USDT(name, ...)                                                                       \
-	do {                                                                                       \
-		if (0) {                                                                           \
-			reef__usdt_discard(0, ##__VA_ARGS__);                                      \
-		}                                                                                  \
+#define REEF_USDT(name, ...)                                  \
+	do {                                                  \
+		if (0) {                                      \
+			reef__usdt_discard(0, ##__VA_ARGS__); \
+		}                                             \
 	} while (0)
 
 #endif

@@ -9,17 +9,17 @@
 #include <stdint.h>
 #include <stdbool.h>
 
-#define reef_likely(x)   __builtin_expect(!!(x), 1)
-#define reef_unlikely(x) __builtin_expect(!!(x), 0)
+#define reef_likely(x)                      __builtin_expect(!!(x), 1)
+#define reef_unlikely(x)                    __builtin_expect(!!(x), 0)
 
-#define REEF_CONTAINEROF(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
+#define REEF_CONTAINEROF(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
 #define REEF_COUNTOF(arr)                   (sizeof(arr) / sizeof((arr)[0]))
 #define REEF_ALIGN_UP(x, a)                 (((x) + ((a)-1)) & ~((__typeof__(x))(a)-1))
 #define REEF_CACHE_LINE                     64
 
-#define REEF_SEC_TO_USEC  1000000ULL
-#define REEF_SEC_TO_NSEC  1000000000ULL
-#define REEF_USEC_TO_NSEC 1000ULL
+#define REEF_SEC_TO_USEC                    1000000ULL
+#define REEF_SEC_TO_NSEC                    1000000000ULL
+#define REEF_USEC_TO_NSEC                   1000ULL
 
 static inline uint64_t
 reef_min_u64(uint64_t a, uint64_t b)

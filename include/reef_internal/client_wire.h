@@ -147,9 +147,9 @@ reef_recring_fill(const struct reef_recring *r)
 static inline size_t
 reef_client_req_ring_size(void)
 {
-	return REEF_ALIGN_UP(reef_recring_memsize(REEF_CLIENT_RING_RECORDS,
-						  sizeof(struct reef_wire_req)),
-			     (size_t)4096);
+	return REEF_ALIGN_UP(
+		reef_recring_memsize(REEF_CLIENT_RING_RECORDS, sizeof(struct reef_wire_req)),
+		(size_t)4096);
 }
 
 static inline size_t

@@ -85,7 +85,6 @@ const char *reef_shm_table_option(enum reef_shm_table table);
 
 /* Relaxed single-word updates by a slot's single writer. */
 #define REEF_SHM_STORE(field, value) __atomic_store_n(&(field), (value), __ATOMIC_RELAXED)
-#define REEF_SHM_ADD(field, value)                                                                 \
-	__atomic_store_n(&(field), (field) + (value), __ATOMIC_RELAXED)
+#define REEF_SHM_ADD(field, value)   __atomic_store_n(&(field), (field) + (value), __ATOMIC_RELAXED)
 
 #endif /* REEF_INTERNAL_SHM_H */

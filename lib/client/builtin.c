@@ -70,8 +70,9 @@ poller_of(struct reef_msg_request *req, char *rest, size_t rest_size)
 	snprintf(rest, rest_size, "%s", end);
 	poller = reef_thread_get_poller_by_id(thread, id);
 	if (poller == NULL) {
-		reef_msg_replyf(req, -ENOENT, "no poller %llu on thread %s (%llu): post to the "
-					      "poller's own thread",
+		reef_msg_replyf(req, -ENOENT,
+				"no poller %llu on thread %s (%llu): post to the "
+				"poller's own thread",
 				id, reef_thread_get_name(thread),
 				(unsigned long long)reef_thread_get_id(thread));
 	}
@@ -149,8 +150,8 @@ poller_timing(struct reef_msg_request *req, void *ctx)
 	}
 	reef_poller_set_timing(poller, on);
 	reef_msg_replyf(req, 0, "poller %llu (%s) timing %s",
-			(unsigned long long)reef_poller_get_id(poller), reef_poller_get_name(poller),
-			on ? "on" : "off");
+			(unsigned long long)reef_poller_get_id(poller),
+			reef_poller_get_name(poller), on ? "on" : "off");
 }
 
 struct list_ctx {

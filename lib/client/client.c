@@ -18,12 +18,12 @@
 #include "reef/util.h"
 #include "reef_internal/client_wire.h"
 
-#define ATTACH_TIMEOUT_MS  2000
-#define ATTACH_RETRIES     20
+#define ATTACH_TIMEOUT_MS 2000
+#define ATTACH_RETRIES    20
 /* How often a waiting client checks that the primary is still there. */
-#define ALIVE_CHECK_NS     (10 * 1000000ULL)
+#define ALIVE_CHECK_NS (10 * 1000000ULL)
 /* Spin this long for a reply before sleeping between looks. */
-#define SPIN_NS            (100 * 1000ULL)
+#define SPIN_NS (100 * 1000ULL)
 /*
  * While spinning, look at the clock (and whether the primary still serves)
  * once every this many polls of the reply ring: clock_gettime costs several
@@ -31,7 +31,7 @@
  * seeing it is round-trip latency.
  */
 #define SPIN_POLLS_PER_CLOCK 16
-#define HANDLER_CACHE_SIZE 16
+#define HANDLER_CACHE_SIZE   16
 /* A slot header rewritten for longer than this many reads is looked up afresh. */
 #define HANDLER_READ_RETRIES 256
 
@@ -140,9 +140,10 @@ ipc_attach(struct reef_client *c, const char *name)
 			return rc == -ETIMEDOUT ? -ETIMEDOUT : -ESHUTDOWN;
 		}
 		if (reply.len != sizeof(out)) {
-			REEF_ERRLOG("primary '%s' answered the attach request in an unknown format: "
-				    "use tools and primary from the same Reef build\n",
-				    name);
+			REEF_ERRLOG(
+				"primary '%s' answered the attach request in an unknown format: "
+				"use tools and primary from the same Reef build\n",
+				name);
 			return -EPROTO;
 		}
 		memcpy(&out, reply.param, sizeof(out));

@@ -160,8 +160,9 @@ reef_msg_reply(struct reef_msg_request *req, int status, const void *data, size_
 	int rc = 0;
 
 	if (len > REEF_MSG_PAYLOAD_MAX) {
-		REEF_ERRLOG_RATELIMITED(1000, "handler %s replied %zu bytes (limit %d): the client "
-					      "gets -EMSGSIZE\n",
+		REEF_ERRLOG_RATELIMITED(1000,
+					"handler %s replied %zu bytes (limit %d): the client "
+					"gets -EMSGSIZE\n",
 					req->handler->shm->name, len, REEF_MSG_PAYLOAD_MAX);
 		status = -EMSGSIZE;
 		len = 0;

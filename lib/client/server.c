@@ -42,7 +42,8 @@ conn_of(uint32_t slot)
 static bool
 is_attached(uint32_t slot)
 {
-	return (__atomic_load_n(&reef__server.attached[slot / 64], __ATOMIC_ACQUIRE) >> (slot % 64)) &
+	return (__atomic_load_n(&reef__server.attached[slot / 64], __ATOMIC_ACQUIRE) >>
+		(slot % 64)) &
 	       1;
 }
 
@@ -400,8 +401,10 @@ start_pollers(void *arg)
 	(void)arg;
 	if (srv->wake_fd >= 0) {
 		/* Interrupt mode: clients write the eventfd; a slow timer catches the rest. */
-		srv->wake_intr = reef_interrupt_register(srv->wake_fd, wake_fn, NULL, "client_wake");
-		srv->rx_poller = reef_poller_register_named(rx_poll, NULL, RX_PERIOD_US, "client_rx");
+		srv->wake_intr =
+			reef_interrupt_register(srv->wake_fd, wake_fn, NULL, "client_wake");
+		srv->rx_poller =
+			reef_poller_register_named(rx_poll, NULL, RX_PERIOD_US, "client_rx");
 	} else {
 		srv->rx_poller = reef_poller_register_named(rx_poll, NULL, 0, "client_rx");
 	}

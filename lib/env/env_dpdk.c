@@ -23,7 +23,7 @@
 #define HUGEPAGE_SYSFS "/sys/kernel/mm/hugepages/hugepages-2048kB"
 /* Secondaries take an lcore id above any a primary can have (see DESIGN §1). */
 #define SECONDARY_LCORE_BASE 64
-#define MAX_EAL_ARGS 16
+#define MAX_EAL_ARGS         16
 /* A secondary that has not attached by then never will (see arm_start_timeout). */
 #define SECONDARY_START_TIMEOUT_S 30
 /*
@@ -174,7 +174,8 @@ fmt_core_list(const struct reef_cpuset *set, char *buf, size_t len)
 	size_t n = 0;
 
 	buf[0] = '\0';
-	REEF_CPUSET_FOREACH(cpu, set) {
+	REEF_CPUSET_FOREACH(cpu, set)
+	{
 		n += (size_t)snprintf(buf + n, len > n ? len - n : 0, "%s%u", n ? "," : "", cpu);
 	}
 }
@@ -209,8 +210,9 @@ check_cores(const struct reef_env_opts *opts, struct reef_cpuset *mask, uint32_t
 	}
 	if (opts->main_core >= 0) {
 		if (!reef_cpuset_get_cpu(mask, (uint32_t)opts->main_core)) {
-			REEF_ERRLOG("main core %d is not in the core mask %s: pick one of its cores\n",
-				    opts->main_core, mask_str);
+			REEF_ERRLOG(
+				"main core %d is not in the core mask %s: pick one of its cores\n",
+				opts->main_core, mask_str);
 			return -EINVAL;
 		}
 		*main_core = (uint32_t)opts->main_core;
@@ -306,7 +308,8 @@ eal_init(const struct reef_env_opts *opts, const char *name)
 		fmt_core_list(&allowed, list, sizeof(list));
 		/* Any of our cores, under an lcore id no primary lcore has. */
 		snprintf(lcores, sizeof(lcores), "--lcores=%d@(%s)",
-			 SECONDARY_LCORE_BASE + (int)(getpid() % (REEF_MAX_LCORE - SECONDARY_LCORE_BASE)),
+			 SECONDARY_LCORE_BASE +
+				 (int)(getpid() % (REEF_MAX_LCORE - SECONDARY_LCORE_BASE)),
 			 list);
 		argv[argc++] = "--proc-type=secondary";
 		argv[argc++] = lcores;
@@ -360,7 +363,8 @@ reef_env_init(const struct reef_env_opts *opts)
 	int rc;
 
 	if (g_env.initialized) {
-		REEF_ERRLOG("the env is already initialised in this process (as '%s')\n", g_env.name);
+		REEF_ERRLOG("the env is already initialised in this process (as '%s')\n",
+			    g_env.name);
 		return -EALREADY;
 	}
 	if (!reef_env_name_is_valid(name, true)) {

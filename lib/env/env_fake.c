@@ -381,8 +381,8 @@ reef_env_ipc_unregister(const char *action)
 }
 
 int
-reef_env_ipc_request(const char *action, const struct reef_ipc_msg *req,
-		     struct reef_ipc_msg *reply, uint32_t timeout_ms)
+reef_env_ipc_request(const char *action, const struct reef_ipc_msg *req, struct reef_ipc_msg *reply,
+		     uint32_t timeout_ms)
 {
 	int i;
 

@@ -96,8 +96,8 @@ reef_env_ipc_unregister(const char *action)
 }
 
 int
-reef_env_ipc_request(const char *action, const struct reef_ipc_msg *req,
-		     struct reef_ipc_msg *reply, uint32_t timeout_ms)
+reef_env_ipc_request(const char *action, const struct reef_ipc_msg *req, struct reef_ipc_msg *reply,
+		     uint32_t timeout_ms)
 {
 	struct timespec ts = {.tv_sec = timeout_ms / 1000,
 			      .tv_nsec = (long)(timeout_ms % 1000) * 1000000};

@@ -88,7 +88,8 @@ reef_tel_dict_str(struct reef_tel *t, const char *key, const char *value)
 	for (i = 0; value[i] != '\0' && i < sizeof(clean) - 1; i++) {
 		char c = value[i];
 
-		clean[i] = (c < 0x20 || c == '"' || c == '\\' || (unsigned char)c >= 0x7f) ? '_' : c;
+		clean[i] =
+			(c < 0x20 || c == '"' || c == '\\' || (unsigned char)c >= 0x7f) ? '_' : c;
 	}
 	clean[i] = '\0';
 	return rte_tel_data_add_dict_string((struct rte_tel_data *)t, key, clean);

@@ -313,13 +313,15 @@ reef_app_start(const struct reef_app_opts *opts, reef_app_start_cb start_cb, voi
 	g_app.running = true;
 	reef_shm_set_state(g_app.region, REEF_REGION_RUNNING);
 
-	REEF_CPUSET_FOREACH(lcore, &lcores) {
+	REEF_CPUSET_FOREACH(lcore, &lcores)
+	{
 		if (lcore != main_lcore) {
 			reef_env_lcore_launch(lcore, reef__reactor_run, reef__reactor_get(lcore));
 		}
 	}
 	reef__reactor_run(reef__reactor_get(main_lcore));
-	REEF_CPUSET_FOREACH(lcore, &lcores) {
+	REEF_CPUSET_FOREACH(lcore, &lcores)
+	{
 		if (lcore != main_lcore) {
 			reef_env_lcore_wait(lcore);
 		}

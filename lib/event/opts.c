@@ -124,9 +124,11 @@ parse_table_size(int ch, const char *arg, struct reef_app_opts *opts)
 		{OPT_MAX_THREADS, "--max-threads", offsetof(struct reef_shm_limits, max_threads)},
 		{OPT_MAX_POLLERS, "--max-pollers", offsetof(struct reef_shm_limits, max_pollers)},
 		{OPT_MAX_DEVICES, "--max-devices", offsetof(struct reef_shm_limits, max_devices)},
-		{OPT_MAX_CHANNELS, "--max-channels", offsetof(struct reef_shm_limits, max_channels)},
+		{OPT_MAX_CHANNELS, "--max-channels",
+		 offsetof(struct reef_shm_limits, max_channels)},
 		{OPT_MAX_CLIENTS, "--max-clients", offsetof(struct reef_shm_limits, max_clients)},
-		{OPT_MAX_HANDLERS, "--max-handlers", offsetof(struct reef_shm_limits, max_handlers)},
+		{OPT_MAX_HANDLERS, "--max-handlers",
+		 offsetof(struct reef_shm_limits, max_handlers)},
 	};
 	unsigned long long v;
 	size_t i;
@@ -153,8 +155,9 @@ parse_std(int ch, const char *arg, struct reef_app_opts *opts)
 	switch (ch) {
 	case 'm':
 		if (reef_cpuset_parse(&mask, arg) != 0) {
-			fprintf(stderr, "%s: bad core mask '%s': use hex (0x3) or a list ([0-1]) of "
-					"cores below %d\n",
+			fprintf(stderr,
+				"%s: bad core mask '%s': use hex (0x3) or a list ([0-1]) of "
+				"cores below %d\n",
 				g_prog, arg, REEF_MAX_LCORE);
 			return -EINVAL;
 		}
@@ -289,8 +292,8 @@ reef_app_parse_args(int argc, char **argv, struct reef_app_opts *opts, const cha
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "%s: unexpected argument '%s': see %s --help\n", g_prog, argv[optind],
-			g_prog);
+		fprintf(stderr, "%s: unexpected argument '%s': see %s --help\n", g_prog,
+			argv[optind], g_prog);
 		return REEF_APP_PARSE_FAIL;
 	}
 	return REEF_APP_PARSE_OK;

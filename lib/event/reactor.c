@@ -81,8 +81,8 @@ reactor_create(struct reef_shm_region *region, uint32_t lcore, uint64_t stall_ts
 	reactor->wake_fd = -1;
 	TAILQ_INIT(&reactor->threads);
 	/* Only the primary's own threads use this ring: ordinary memory will do. */
-	reactor->incoming_mem = aligned_alloc(REEF_CACHE_LINE,
-					      REEF_ALIGN_UP((size_t)ring_size, REEF_CACHE_LINE));
+	reactor->incoming_mem =
+		aligned_alloc(REEF_CACHE_LINE, REEF_ALIGN_UP((size_t)ring_size, REEF_CACHE_LINE));
 	if (reactor->incoming_mem == NULL) {
 		reactor_free(reactor);
 		return NULL;
@@ -126,7 +126,8 @@ reef__reactors_init(struct reef_shm_region *region, const struct reef_cpuset *ma
 	g_interrupt_mode = interrupt_mode;
 	g_stopping = false;
 	reef_cpuset_copy(&g_reactor_mask, mask);
-	REEF_CPUSET_FOREACH(lcore, mask) {
+	REEF_CPUSET_FOREACH(lcore, mask)
+	{
 		g_reactors[lcore] = reactor_create(region, lcore, stall_tsc);
 		if (g_reactors[lcore] == NULL) {
 			reef__reactors_fini();
@@ -198,7 +199,8 @@ reef__reactor_adopt(struct reef_reactor *reactor, struct reef_lw_thread *lw)
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 		if (__atomic_load_n(&reactor->sleeping, __ATOMIC_RELAXED) &&
 		    write(reactor->wake_fd, &one, sizeof(one)) < 0) {
-			REEF_ERRLOG_RATELIMITED(1000, "cannot wake reactor %u: %m\n", reactor->lcore);
+			REEF_ERRLOG_RATELIMITED(1000, "cannot wake reactor %u: %m\n",
+						reactor->lcore);
 		}
 	}
 	return 0;
@@ -400,7 +402,8 @@ reef__reactors_stop(void)
 	uint64_t one = 1;
 
 	__atomic_store_n(&g_stopping, true, __ATOMIC_RELEASE);
-	REEF_CPUSET_FOREACH(lcore, &g_reactor_mask) {
+	REEF_CPUSET_FOREACH(lcore, &g_reactor_mask)
+	{
 		struct reef_reactor *reactor = g_reactors[lcore];
 
 		REEF_SHM_STORE(reactor->shm->state, (uint32_t)REEF_SHM_REACTOR_STOPPING);

@@ -20,7 +20,8 @@ reef__scheduler_pick(const struct reef_cpuset *mask)
 
 	reef_cpuset_copy(&usable, reef__reactor_mask());
 	reef_cpuset_and(&usable, mask);
-	REEF_CPUSET_FOREACH(lcore, &usable) {
+	REEF_CPUSET_FOREACH(lcore, &usable)
+	{
 		struct reef_reactor *reactor = reef__reactor_get(lcore);
 		uint32_t load = __atomic_load_n(&reactor->load, __ATOMIC_RELAXED);
 

@@ -54,7 +54,8 @@ reef__stall_sample(uint64_t now)
 	struct reef_shm_region *region = reef_shm_get_local();
 	uint32_t lcore;
 
-	REEF_CPUSET_FOREACH(lcore, reef__reactor_mask()) {
+	REEF_CPUSET_FOREACH(lcore, reef__reactor_mask())
+	{
 		struct reef_reactor *reactor = reef__reactor_get(lcore);
 		struct reef_shm_reactor *shm = reactor->shm;
 		struct reef_shm_thread *tshm;
@@ -82,7 +83,8 @@ reef__stall_sample(uint64_t now)
 		}
 		reactor->seen.iteration = iteration;
 		reactor->seen.thread_id = thread_id;
-		reactor->seen.poller_id = __atomic_load_n(&tshm->running_poller_id, __ATOMIC_RELAXED);
+		reactor->seen.poller_id =
+			__atomic_load_n(&tshm->running_poller_id, __ATOMIC_RELAXED);
 		reactor->seen.msg_fn = __atomic_load_n(&tshm->running_msg_fn, __ATOMIC_RELAXED);
 		reactor->seen.last_wall_ns = wall_ns;
 		reactor->seen.last_cpu_ns = cpu_ns;
@@ -204,13 +206,13 @@ reef__stall_account(struct reef_reactor *reactor, uint64_t duration, struct reef
 		snprintf(where, sizeof(where), "in %s on thread %s", name,
 			 longest ? reef_thread_get_name(longest) : "?");
 	}
-	REEF_WARNLOG_RATELIMITED(STALL_LOG_INTERVAL_MS,
-				 "reactor %u stalled: one iteration took %.1f ms (threshold %.1f ms), "
-				 "%s%s\n",
-				 reactor->lcore, (double)duration * 1000.0 / (double)reef_get_ticks_hz(),
-				 (double)g_threshold_tsc * 1000.0 / (double)reef_get_ticks_hz(), where,
-				 cpu_pct < 50 ? " (preempted: the kernel ran something else on its core)"
-					      : "");
+	REEF_WARNLOG_RATELIMITED(
+		STALL_LOG_INTERVAL_MS,
+		"reactor %u stalled: one iteration took %.1f ms (threshold %.1f ms), "
+		"%s%s\n",
+		reactor->lcore, (double)duration * 1000.0 / (double)reef_get_ticks_hz(),
+		(double)g_threshold_tsc * 1000.0 / (double)reef_get_ticks_hz(), where,
+		cpu_pct < 50 ? " (preempted: the kernel ran something else on its core)" : "");
 }
 
 static void *

@@ -229,8 +229,8 @@ cmd_paged(const struct paged_table *pt, const char *params, struct reef_tel *out
 	rc = snapshot();
 	if (rc == 0) {
 		n = g_snap.nr[pt->table];
-		records = pt->table == REEF_SHM_THREADS ? (uint8_t *)g_snap.threads :
-							  (uint8_t *)g_snap.pollers;
+		records = pt->table == REEF_SHM_THREADS ? (uint8_t *)g_snap.threads
+							: (uint8_t *)g_snap.pollers;
 		qsort(records, n, pt->size, pt->cmp);
 		reef_tel_start_dict(out);
 		page_header(out, page, pt->per_page, n);
@@ -333,7 +333,8 @@ cmd_thread(const char *cmd, const char *params, struct reef_tel *out)
 			    shown + 2 > REEF_TEL_MAX_DICT_ENTRIES) {
 				continue;
 			}
-			add_keyed(out, "poller", g_snap.pollers[i].id, poller_record(&g_snap.pollers[i]));
+			add_keyed(out, "poller", g_snap.pollers[i].id,
+				  poller_record(&g_snap.pollers[i]));
 			shown++;
 		}
 	}
@@ -461,7 +462,8 @@ reef__telemetry_register(void)
 		{"/reef/info", cmd_info, "Reef app: name, pid, uptime, tick rate, state, counts"},
 		{"/reef/threads", cmd_threads,
 		 "Reef threads. Parameter: page number (see pages in the reply)"},
-		{"/reef/thread", cmd_thread, "One Reef thread and its pollers. Parameter: thread id"},
+		{"/reef/thread", cmd_thread,
+		 "One Reef thread and its pollers. Parameter: thread id"},
 		{"/reef/pollers", cmd_pollers,
 		 "Reef pollers. Parameter: page number (see pages in the reply)"},
 		{"/reef/reactors", cmd_reactors, "Reef reactors (one per core)"},

@@ -90,8 +90,8 @@ reef_log_set_hook(reef_log_hook_fn fn, void *ctx)
 }
 
 void
-reef_vlog(enum reef_log_level level, const char *file, int line, const char *func,
-	  const char *fmt, va_list ap)
+reef_vlog(enum reef_log_level level, const char *file, int line, const char *func, const char *fmt,
+	  va_list ap)
 {
 	char msg[LOG_LINE_MAX], out[LOG_LINE_MAX + 128], stamp[40] = "";
 	const char *tag = "";

@@ -40,8 +40,7 @@ read_slot(const uint8_t *src, uint32_t size, void *out)
 }
 
 int
-reef_shm_read(const struct reef_shm_region *r, enum reef_shm_table table, uint32_t index,
-	      void *out)
+reef_shm_read(const struct reef_shm_region *r, enum reef_shm_table table, uint32_t index, void *out)
 {
 	const uint8_t *slot = reef_shm_slot(r, table, index);
 

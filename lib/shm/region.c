@@ -81,12 +81,9 @@ const char *
 reef_shm_table_option(enum reef_shm_table table)
 {
 	static const char *const options[REEF_SHM_TABLE_COUNT] = {
-		[REEF_SHM_REACTORS] = "the core mask",
-		[REEF_SHM_THREADS] = "--max-threads",
-		[REEF_SHM_POLLERS] = "--max-pollers",
-		[REEF_SHM_DEVICES] = "--max-devices",
-		[REEF_SHM_CHANNELS] = "--max-channels",
-		[REEF_SHM_CLIENTS] = "--max-clients",
+		[REEF_SHM_REACTORS] = "the core mask",  [REEF_SHM_THREADS] = "--max-threads",
+		[REEF_SHM_POLLERS] = "--max-pollers",   [REEF_SHM_DEVICES] = "--max-devices",
+		[REEF_SHM_CHANNELS] = "--max-channels", [REEF_SHM_CLIENTS] = "--max-clients",
 		[REEF_SHM_HANDLERS] = "--max-handlers",
 	};
 
@@ -102,8 +99,8 @@ reef_shm_limits_validate(const struct reef_shm_limits *limits)
 		uint32_t n = table_limit(limits, t);
 
 		if (n == 0 || n > REEF_SHM_MAX_SLOTS) {
-			REEF_ERRLOG("%s must be between 1 and %u, not %u\n", reef_shm_table_option(t),
-				    REEF_SHM_MAX_SLOTS, n);
+			REEF_ERRLOG("%s must be between 1 and %u, not %u\n",
+				    reef_shm_table_option(t), REEF_SHM_MAX_SLOTS, n);
 			return -EINVAL;
 		}
 	}
@@ -247,10 +244,11 @@ reef_shm_create(const char *name, const struct reef_shm_limits *limits,
 		if (rc == -EEXIST) {
 			REEF_ERRLOG("a region named '%s' already exists in this process\n", name);
 		} else {
-			REEF_ERRLOG("cannot reserve %zu MiB of hugepage memory for the region: reserve "
-				    "more hugepages (HUGEMEM=N tools/setup.sh) or lower --max-threads "
-				    "/ --max-pollers\n",
-				    (size >> 20) + 1);
+			REEF_ERRLOG(
+				"cannot reserve %zu MiB of hugepage memory for the region: reserve "
+				"more hugepages (HUGEMEM=N tools/setup.sh) or lower --max-threads "
+				"/ --max-pollers\n",
+				(size >> 20) + 1);
 		}
 		free_handle(r);
 		return rc;
@@ -368,10 +366,11 @@ check_abi(const struct reef_shm_header *hdr, const char *name)
 	}
 	for (t = 0; t < REEF_SHM_TABLE_COUNT; t++) {
 		if (hdr->tables[t].slot_size != g_slot_sizes[t]) {
-			REEF_ERRLOG("primary '%s' has a different region layout (table %d slots of %u "
-				    "bytes, expected %u): use tools and primary from the same Reef "
-				    "build\n",
-				    name, (int)t, hdr->tables[t].slot_size, g_slot_sizes[t]);
+			REEF_ERRLOG(
+				"primary '%s' has a different region layout (table %d slots of %u "
+				"bytes, expected %u): use tools and primary from the same Reef "
+				"build\n",
+				name, (int)t, hdr->tables[t].slot_size, g_slot_sizes[t]);
 			return -EPROTO;
 		}
 		if (hdr->tables[t].offset + (uint64_t)hdr->tables[t].count * g_slot_sizes[t] >
@@ -395,20 +394,23 @@ wait_published(const char *name, const char *memzone, void **base, size_t *len)
 		struct reef_shm_header *hdr = reef_memzone_lookup(memzone, len);
 
 		/* Acquire: pairs with the release store of the magic in reef_shm_create. */
-		if (hdr != NULL && __atomic_load_n(&hdr->magic, __ATOMIC_ACQUIRE) == REEF_SHM_MAGIC) {
+		if (hdr != NULL &&
+		    __atomic_load_n(&hdr->magic, __ATOMIC_ACQUIRE) == REEF_SHM_MAGIC) {
 			*base = hdr;
 			return 0;
 		}
 		if (waited_us >= ATTACH_WAIT_MS * 1000ULL) {
 			if (hdr == NULL) {
-				REEF_ERRLOG("primary '%s' runs but has no Reef region: is it a Reef "
-					    "primary?\n",
-					    name);
+				REEF_ERRLOG(
+					"primary '%s' runs but has no Reef region: is it a Reef "
+					"primary?\n",
+					name);
 				return -ENOENT;
 			}
-			REEF_ERRLOG("primary '%s' did not finish publishing its region within %d ms: "
-				    "try again once it has started\n",
-				    name, ATTACH_WAIT_MS);
+			REEF_ERRLOG(
+				"primary '%s' did not finish publishing its region within %d ms: "
+				"try again once it has started\n",
+				name, ATTACH_WAIT_MS);
 			return -ETIMEDOUT;
 		}
 		usleep(10000);

@@ -8,9 +8,9 @@
 #include "reef/log.h"
 
 static const char *const g_table_names[REEF_SHM_TABLE_COUNT] = {
-	[REEF_SHM_REACTORS] = "reactor", [REEF_SHM_THREADS] = "thread",
-	[REEF_SHM_POLLERS] = "poller",   [REEF_SHM_DEVICES] = "io_device",
-	[REEF_SHM_CHANNELS] = "io_channel", [REEF_SHM_CLIENTS] = "client",
+	[REEF_SHM_REACTORS] = "reactor",         [REEF_SHM_THREADS] = "thread",
+	[REEF_SHM_POLLERS] = "poller",           [REEF_SHM_DEVICES] = "io_device",
+	[REEF_SHM_CHANNELS] = "io_channel",      [REEF_SHM_CLIENTS] = "client",
 	[REEF_SHM_HANDLERS] = "message handler",
 };
 

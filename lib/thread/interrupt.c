@@ -153,9 +153,9 @@ reef__poller_timerfd_arm(struct reef_poller *poller, bool on)
 	hz = reef_get_ticks_hz();
 	now = reef_get_ticks();
 	period_ns = poller->period_us * REEF_USEC_TO_NSEC;
-	first_ns = poller->next_run_tick > now ?
-			   (poller->next_run_tick - now) * REEF_SEC_TO_NSEC / hz :
-			   0;
+	first_ns = poller->next_run_tick > now
+			   ? (poller->next_run_tick - now) * REEF_SEC_TO_NSEC / hz
+			   : 0;
 	/* A zero it_value would disarm the timer: due now means fire as soon as possible. */
 	set_timer(poller, first_ns ? first_ns : 1, period_ns ? period_ns : 1);
 }

@@ -139,8 +139,8 @@ finish_unregister(void *arg)
 	struct io_device *dev = arg;
 	struct reef_thread *thread = reef_get_thread();
 
-	REEF_DEBUGLOG(thread, "finishing unregister of io_device %s on thread %s\n",
-		      dev->shm->name, thread->shm->name);
+	REEF_DEBUGLOG(thread, "finishing unregister of io_device %s on thread %s\n", dev->shm->name,
+		      thread->shm->name);
 	thread->pending_unregister_count--;
 	dev->unregister_cb(dev->io_device);
 	reef_shm_slot_free(reef__thread_lib.region, REEF_SHM_DEVICES, dev->shm);

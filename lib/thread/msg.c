@@ -50,8 +50,9 @@ send_failed(const struct reef_thread *thread, int rc, bool quiet_when_full)
 		REEF_ERRLOG_RATELIMITED(1000, "thread %s has exited: message not sent\n",
 					thread->shm->name);
 	} else if (!quiet_when_full) {
-		REEF_ERRLOG_RATELIMITED(1000, "message ring of thread %s is full (%u): raise "
-					      "--msg-ring-size or send less at once\n",
+		REEF_ERRLOG_RATELIMITED(1000,
+					"message ring of thread %s is full (%u): raise "
+					"--msg-ring-size or send less at once\n",
 					thread->shm->name, reef_ring_capacity(thread->messages));
 	}
 	return rc;

@@ -114,8 +114,9 @@ active_remove(struct reef_thread *thread, struct reef_poller *poller, uint32_t h
 			i--;
 		}
 		if (i == 0) {
-			REEF_ERRLOG("poller %s is on thread %s's active list but not in its array\n",
-				    poller->shm->name, thread->shm->name);
+			REEF_ERRLOG(
+				"poller %s is on thread %s's active list but not in its array\n",
+				poller->shm->name, thread->shm->name);
 			TAILQ_REMOVE(&thread->active_pollers, poller, tailq);
 			return;
 		}

@@ -172,7 +172,8 @@ reef_thread_create(const char *name, const struct reef_cpuset *cpumask)
 	if (name != NULL) {
 		reef_strcpy_trunc(shm->name, sizeof(shm->name), name);
 	} else {
-		snprintf(shm->name, sizeof(shm->name), "thread%llu", (unsigned long long)thread->id);
+		snprintf(shm->name, sizeof(shm->name), "thread%llu",
+			 (unsigned long long)thread->id);
 	}
 	shm->state = REEF_SHM_THREAD_RUNNING;
 	shm->lcore = UINT32_MAX;
@@ -611,8 +612,9 @@ reef_thread_send_msg_by_id(uint64_t id, reef_msg_fn fn, void *ctx)
 	int rc = reef__thread_send_msg_by_id(id, fn, ctx);
 
 	if (rc == -ENOBUFS) {
-		REEF_ERRLOG_RATELIMITED(1000, "message ring of thread %llu is full: raise "
-					      "--msg-ring-size or send less at once\n",
+		REEF_ERRLOG_RATELIMITED(1000,
+					"message ring of thread %llu is full: raise "
+					"--msg-ring-size or send less at once\n",
 					(unsigned long long)id);
 	}
 	return rc;

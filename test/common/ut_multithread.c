@@ -150,7 +150,8 @@ ut_poll_threads(void)
 		bool busy = false;
 
 		for (i = 0; i < g_ut_num_threads; i++) {
-			if (g_ut_threads[i] != NULL && reef_thread_poll(g_ut_threads[i], 0, 0) > 0) {
+			if (g_ut_threads[i] != NULL &&
+			    reef_thread_poll(g_ut_threads[i], 0, 0) > 0) {
 				busy = true;
 			}
 		}

@@ -19,10 +19,10 @@ enum {
 	BENCH_OPT_FIRST,
 };
 
-#define BENCH_WINDOW_LONGOPTS                                                                      \
-	{"window-ms", required_argument, NULL, BENCH_OPT_WINDOW_MS},                               \
-	{                                                                                          \
-		"windows", required_argument, NULL, BENCH_OPT_WINDOWS                              \
+#define BENCH_WINDOW_LONGOPTS                                         \
+	{"window-ms", required_argument, NULL, BENCH_OPT_WINDOW_MS},  \
+	{                                                             \
+		"windows", required_argument, NULL, BENCH_OPT_WINDOWS \
 	}
 
 /* The length and number of measurement windows, shared by a program's files. */
@@ -44,7 +44,8 @@ bench_parse_window_opt(int ch, const char *arg, struct bench_windows *w)
 		if (w->ms > 0) {
 			return 0;
 		}
-		fprintf(stderr, "%s: --window-ms wants a positive number of milliseconds, not '%s'\n",
+		fprintf(stderr,
+			"%s: --window-ms wants a positive number of milliseconds, not '%s'\n",
 			program_invocation_short_name, arg);
 		return -EINVAL;
 	case BENCH_OPT_WINDOWS:

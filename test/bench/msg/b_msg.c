@@ -38,7 +38,7 @@
 /* Messages in flight per core in the hop benchmark (SPDK's event_perf starts 4). */
 #define HOP_DEPTH 4
 /* Sends per run of the stream poller, and how full the ring may get. */
-#define STREAM_BURST 64
+#define STREAM_BURST    64
 #define STREAM_INFLIGHT 2048
 
 enum phase {
@@ -403,10 +403,11 @@ ctl_poll(void *arg)
 		if (getenv("B_MSG_DEBUG") != NULL) {
 			fprintf(stderr, "raw shape %d window %d: %.4f (counts %llu %llu)\n", shape,
 				g_ctl_state.window, raw_result(shape),
-				(unsigned long long)g_raw_count[0], (unsigned long long)g_raw_count[1]);
+				(unsigned long long)g_raw_count[0],
+				(unsigned long long)g_raw_count[1]);
 		}
-		g_ctl_state.best_raw[shape] = bench_best(g_ctl_state.best_raw[shape],
-							 raw_result(shape), better(shape));
+		g_ctl_state.best_raw[shape] =
+			bench_best(g_ctl_state.best_raw[shape], raw_result(shape), better(shape));
 		reef_start(shape);
 		g_ctl_state.t0 = now + g_hz / 200;
 		g_ctl_state.step = STEP_START;
@@ -425,17 +426,18 @@ ctl_poll(void *arg)
 			return REEF_POLLER_IDLE;
 		}
 		if (getenv("B_MSG_DEBUG") != NULL) {
-			fprintf(stderr, "reef shape %d window %d: %.4f (count %llu ticks %llu)\n", shape,
-				g_ctl_state.window,
+			fprintf(stderr, "reef shape %d window %d: %.4f (count %llu ticks %llu)\n",
+				shape, g_ctl_state.window,
 				reef_result(shape, reef_count(shape) - g_ctl_state.c0,
 					    now - g_ctl_state.t0),
 				(unsigned long long)(reef_count(shape) - g_ctl_state.c0),
 				(unsigned long long)(now - g_ctl_state.t0));
 		}
-		g_ctl_state.best_reef[shape] = bench_best(
-			g_ctl_state.best_reef[shape],
-			reef_result(shape, reef_count(shape) - g_ctl_state.c0, now - g_ctl_state.t0),
-			better(shape));
+		g_ctl_state.best_reef[shape] =
+			bench_best(g_ctl_state.best_reef[shape],
+				   reef_result(shape, reef_count(shape) - g_ctl_state.c0,
+					       now - g_ctl_state.t0),
+				   better(shape));
 		atomic_store(&g_phase, PHASE_IDLE);
 		g_ctl_state.step = STEP_DRAIN;
 		break;
@@ -491,7 +493,8 @@ start(void *ctx)
 		return;
 	}
 	first = reef_cpuset_next(&cores, 0);
-	REEF_CPUSET_FOREACH(c, &cores) {
+	REEF_CPUSET_FOREACH(c, &cores)
+	{
 		last = c;
 	}
 	reef_cpuset_zero(&one);
@@ -548,8 +551,8 @@ main(int argc, char **argv)
 	reef_log_set_ident("b_msg");
 	bench_app_opts_init(&opts, "b_msg");
 	opts.cpumask = "0x3";
-	rc = bench_parse_exit_code(reef_app_parse_args(argc, argv, &opts, NULL, longopts, parse,
-						       NULL));
+	rc = bench_parse_exit_code(
+		reef_app_parse_args(argc, argv, &opts, NULL, longopts, parse, NULL));
 	if (rc >= 0) {
 		return rc;
 	}

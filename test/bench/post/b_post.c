@@ -40,7 +40,7 @@
 #define MAX_SAMPLES     (1u << 20)
 #define RAW_RING_SIZE   1024
 /* A raw element with this ctx ends the echo loop. */
-#define RAW_STOP ((void *)(uintptr_t)UINT64_MAX)
+#define RAW_STOP        ((void *)(uintptr_t)UINT64_MAX)
 #define RAW_MAX_SECONDS 5
 
 enum {
@@ -189,8 +189,8 @@ ctl_poll(void *arg)
 			double rate = (double)(atomic_load(&g_dst_count) - g_ctl_state.c0) /
 				      ((double)(now - g_ctl_state.t0) / (double)g_hz) / 1e6;
 
-			g_ctl_state.best_stream = bench_best(g_ctl_state.best_stream, rate,
-							     BENCH_HIGHER);
+			g_ctl_state.best_stream =
+				bench_best(g_ctl_state.best_stream, rate, BENCH_HIGHER);
 		} else {
 			uint32_t n = g_nr_samples;
 			double *v = calloc(n ? n : 1, sizeof(*v)), p50, p99;
@@ -243,7 +243,8 @@ start_local(void)
 		return;
 	}
 	first = reef_cpuset_next(&cores, 0);
-	REEF_CPUSET_FOREACH(c, &cores) {
+	REEF_CPUSET_FOREACH(c, &cores)
+	{
 		last = c;
 	}
 	reef_cpuset_zero(&one);
@@ -318,7 +319,8 @@ raw_ring(const char *name)
 	ssize_t size = rte_ring_get_memsize_elem(sizeof(struct bench_msg), RAW_RING_SIZE);
 	struct rte_ring *r = reef_memzone_reserve(name, (size_t)size, 64, NULL);
 
-	if (r == NULL || rte_ring_init(r, name, RAW_RING_SIZE, RING_F_SP_ENQ | RING_F_SC_DEQ) != 0) {
+	if (r == NULL ||
+	    rte_ring_init(r, name, RAW_RING_SIZE, RING_F_SP_ENQ | RING_F_SC_DEQ) != 0) {
 		return NULL;
 	}
 	return r;
@@ -395,8 +397,8 @@ main(int argc, char **argv)
 
 	reef_log_set_ident("b_post");
 	bench_app_opts_init(&opts, "b_post");
-	rc = bench_parse_exit_code(reef_app_parse_args(argc, argv, &opts, NULL, longopts, parse,
-						       NULL));
+	rc = bench_parse_exit_code(
+		reef_app_parse_args(argc, argv, &opts, NULL, longopts, parse, NULL));
 	if (rc >= 0) {
 		return rc;
 	}

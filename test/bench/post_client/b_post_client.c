@@ -30,7 +30,7 @@
 #include "reef/client.h"
 #include "reef/log.h"
 
-#define RAW_STOP ((void *)(uintptr_t)UINT64_MAX)
+#define RAW_STOP        ((void *)(uintptr_t)UINT64_MAX)
 #define CALL_TIMEOUT_MS 5000
 
 static const char *g_name = "b_post";

@@ -85,7 +85,8 @@ main(int argc, char **argv)
 			g_delay = atof(optarg);
 			break;
 		default:
-			fprintf(stderr, "usage: b_snap [-n NAME] [--rounds N] | -n NAME -b [-d SECONDS]\n");
+			fprintf(stderr,
+				"usage: b_snap [-n NAME] [--rounds N] | -n NAME -b [-d SECONDS]\n");
 			return 2;
 		}
 	}

@@ -39,9 +39,9 @@
 #include "reef/thread.h"
 #include "reef_internal/shm.h"
 
-#define MAX_POLLERS 1000
+#define MAX_POLLERS   1000
 #define RAW_RING_SIZE 4096
-#define QD 128
+#define QD            128
 
 static struct {
 	const char *name;
@@ -328,7 +328,7 @@ empty_raw_window(uint64_t ticks)
 			now = rte_rdtsc();
 			g_sink += now;
 			g_sink += rte_ring_dequeue_burst_elem(g_mpsc, buf, sizeof(buf[0]),
-							     REEF_MSG_BATCH_SIZE, NULL);
+							      REEF_MSG_BATCH_SIZE, NULL);
 		}
 		iters += 64;
 	} while (now < end);
@@ -382,8 +382,8 @@ msg_raw_window(struct rte_ring *r, uint32_t batch, uint64_t ticks)
 			for (j = 0; j < batch; j++) {
 				rte_ring_enqueue_burst_elem(r, &m, sizeof(m), 1, NULL);
 			}
-			n = rte_ring_dequeue_burst_elem(r, buf, sizeof(buf[0]),
-							REEF_MSG_BATCH_SIZE, NULL);
+			n = rte_ring_dequeue_burst_elem(r, buf, sizeof(buf[0]), REEF_MSG_BATCH_SIZE,
+							NULL);
 			for (i = 0; i < n; i++) {
 				buf[i].fn(buf[i].ctx);
 			}
@@ -455,8 +455,10 @@ bench_msgs(void)
 	int w;
 
 	for (w = 0; w < g_opt.windows && !g_stop; w++) {
-		mp_b = bench_best(mp_b, msg_raw_window(g_mpsc, REEF_MSG_BATCH_SIZE, t), BENCH_LOWER);
-		sp_b = bench_best(sp_b, msg_raw_window(g_spsc, REEF_MSG_BATCH_SIZE, t), BENCH_LOWER);
+		mp_b = bench_best(mp_b, msg_raw_window(g_mpsc, REEF_MSG_BATCH_SIZE, t),
+				  BENCH_LOWER);
+		sp_b = bench_best(sp_b, msg_raw_window(g_spsc, REEF_MSG_BATCH_SIZE, t),
+				  BENCH_LOWER);
 		reef_b = bench_best(reef_b, msg_window(REEF_MSG_BATCH_SIZE, t), BENCH_LOWER);
 		mp_1 = bench_best(mp_1, msg_raw_window(g_mpsc, 1, t), BENCH_LOWER);
 		reef_1 = bench_best(reef_1, msg_window(1, t), BENCH_LOWER);
@@ -697,7 +699,8 @@ main(int argc, char **argv)
 		return 1;
 	}
 	g_thread = reef_thread_create("bench", NULL);
-	g_shadow = reef_memzone_reserve("b_thread.shadow", MAX_POLLERS * sizeof(*g_shadow), 64, NULL);
+	g_shadow =
+		reef_memzone_reserve("b_thread.shadow", MAX_POLLERS * sizeof(*g_shadow), 64, NULL);
 	g_mpsc = raw_ring("b_thread.mpsc", RING_F_SC_DEQ);
 	g_spsc = raw_ring("b_thread.spsc", RING_F_SP_ENQ | RING_F_SC_DEQ);
 	if (g_thread == NULL || g_shadow == NULL) {

@@ -29,14 +29,14 @@
 #include "reef/env.h"
 #include "reef/log.h"
 
-#define FAIL(...)                                                                                  \
-	do {                                                                                       \
-		fprintf(stderr, "mp_kill_driver: FAIL: " __VA_ARGS__);                             \
-		fprintf(stderr, "\n");                                                             \
-		if (g_victim > 0) {                                                                \
-			kill(g_victim, SIGKILL);                                                   \
-		}                                                                                  \
-		exit(1);                                                                           \
+#define FAIL(...)                                                      \
+	do {                                                           \
+		fprintf(stderr, "mp_kill_driver: FAIL: " __VA_ARGS__); \
+		fprintf(stderr, "\n");                                 \
+		if (g_victim > 0) {                                    \
+			kill(g_victim, SIGKILL);                       \
+		}                                                      \
+		exit(1);                                               \
 	} while (0)
 
 static pid_t g_victim;
@@ -66,15 +66,16 @@ describe_primary(struct reef_client *c)
 	for (i = 0; i < snap.nr[REEF_SHM_THREADS]; i++) {
 		const struct reef_shm_thread *t = &snap.threads[i];
 
-		fprintf(stderr, "  thread %s: polls %llu msgs %llu running %llu pending %u\n", t->name,
-			(unsigned long long)t->polls, (unsigned long long)t->msgs_executed,
+		fprintf(stderr, "  thread %s: polls %llu msgs %llu running %llu pending %u\n",
+			t->name, (unsigned long long)t->polls, (unsigned long long)t->msgs_executed,
 			(unsigned long long)t->running_poller_id,
 			reef_shm_thread_msgs_pending(region, t->hdr.index));
 	}
 	for (i = 0; i < snap.nr[REEF_SHM_CLIENTS]; i++) {
 		const struct reef_shm_client *cl = &snap.clients[i];
 
-		fprintf(stderr, "  client pid %d state %u received %llu replied %llu dropped %llu\n",
+		fprintf(stderr,
+			"  client pid %d state %u received %llu replied %llu dropped %llu\n",
 			cl->pid, cl->state, (unsigned long long)cl->received,
 			(unsigned long long)cl->replied, (unsigned long long)cl->dropped);
 	}
@@ -104,7 +105,8 @@ control_call(struct reef_client *c, int which, int round)
 				      20000);
 		FAIL("round %d: the primary did not answer the control client within 5 s; a "
 		     "second call %s after %llu ms",
-		     round, rc == 0 ? "was answered" : "failed too", (unsigned long long)(now_ms() - t0));
+		     round, rc == 0 ? "was answered" : "failed too",
+		     (unsigned long long)(now_ms() - t0));
 	}
 	if (rc != 0 || reply.status != 0) {
 		FAIL("round %d: the primary did not answer the control client (rc %d, status %d)",
@@ -206,7 +208,8 @@ main(int argc, char **argv)
 
 	for (round = 1; round <= rounds; round++) {
 		/* Half the even rounds kill within the few milliseconds the attach takes. */
-		uint64_t delay = (uint64_t)(rand() % 2 ? rand() % 3 : rand() % 400), until, deadline;
+		uint64_t delay = (uint64_t)(rand() % 2 ? rand() % 3 : rand() % 400), until,
+			 deadline;
 		bool attached = false;
 		char buf[64] = "";
 		int fd, status;
@@ -269,11 +272,12 @@ main(int argc, char **argv)
 	for (int which = 0; which < 2; which++) {
 		unsigned long long count, violations;
 
-		if (reef_client_call(c, g_thread[which], "test.report", pidstr, strlen(pidstr), &reply,
-				     5000) != 0) {
+		if (reef_client_call(c, g_thread[which], "test.report", pidstr, strlen(pidstr),
+				     &reply, 5000) != 0) {
 			FAIL("final report failed");
 		}
-		reply.data[reply.len < sizeof(reply.data) ? reply.len : sizeof(reply.data) - 1] = '\0';
+		reply.data[reply.len < sizeof(reply.data) ? reply.len : sizeof(reply.data) - 1] =
+			'\0';
 		if (sscanf((const char *)reply.data, "count %llu violations %llu", &count,
 			   &violations) != 2 ||
 		    count != g_seq[which] || violations != 0) {

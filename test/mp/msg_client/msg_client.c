@@ -59,8 +59,9 @@ check_thread(struct reef_client *c, int which, uint64_t expect)
 		return 1;
 	}
 	if (count != expect || violations != 0) {
-		fprintf(stderr, "mp_msg_client: pid %s thread %d: count %llu (expected %llu), "
-				"violations %llu\n",
+		fprintf(stderr,
+			"mp_msg_client: pid %s thread %d: count %llu (expected %llu), "
+			"violations %llu\n",
 			pid, which, count, (unsigned long long)expect, violations);
 		return 1;
 	}
@@ -115,8 +116,8 @@ main(int argc, char **argv)
 
 		rc = post_seq(c, which, ++seq[which], (i % 16) == 0);
 		if (rc != 0) {
-			fprintf(stderr, "mp_msg_client: post %llu failed: %d\n", (unsigned long long)i,
-				rc);
+			fprintf(stderr, "mp_msg_client: post %llu failed: %d\n",
+				(unsigned long long)i, rc);
 			return 1;
 		}
 	}

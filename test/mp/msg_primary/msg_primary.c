@@ -162,7 +162,8 @@ start(void *ctx)
 	(void)ctx;
 	reef_env_get_lcores(&cores);
 	first = reef_cpuset_next(&cores, 0);
-	REEF_CPUSET_FOREACH(c, &cores) {
+	REEF_CPUSET_FOREACH(c, &cores)
+	{
 		last = c;
 	}
 	reef_cpuset_zero(&one);

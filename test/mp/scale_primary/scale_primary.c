@@ -63,8 +63,9 @@ thread_start(void *arg)
 
 	for (i = 0; i < st->nr; i++) {
 		snprintf(name, sizeof(name), "p%u", i);
-		st->pollers[i] = reef_poller_register_named(i < st->active ? busy_fn : idle_fn, NULL,
-							    i < st->active ? 0 : 1000000, name);
+		st->pollers[i] =
+			reef_poller_register_named(i < st->active ? busy_fn : idle_fn, NULL,
+						   i < st->active ? 0 : 1000000, name);
 	}
 	reef_thread_send_msg(reef_thread_get_app_thread(), ready_msg, NULL);
 }
@@ -120,8 +121,9 @@ stop(void *ctx)
 static int
 parse(int ch, char *arg)
 {
-	unsigned long long *target = ch == OPT_THREADS ? &g_threads :
-				     ch == OPT_POLLERS ? &g_pollers : &g_active;
+	unsigned long long *target = ch == OPT_THREADS   ? &g_threads
+				     : ch == OPT_POLLERS ? &g_pollers
+							 : &g_active;
 
 	if (reef_parse_u64(arg, 1u << 24, target) != 0) {
 		fprintf(stderr, "mp_scale_primary: bad number '%s'\n", arg);
@@ -151,7 +153,8 @@ main(int argc, char **argv)
 		break;
 	}
 	if (g_threads == 0 || g_active > g_pollers) {
-		fprintf(stderr, "mp_scale_primary: need --threads >= 1 and --active <= --pollers\n");
+		fprintf(stderr,
+			"mp_scale_primary: need --threads >= 1 and --active <= --pollers\n");
 		return 2;
 	}
 	opts.shutdown_cb = stop;

@@ -16,15 +16,15 @@
 #include "reef/log.h"
 #include "reef/shm.h"
 
-#define CHECK(cond, ...)                                                                           \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			fprintf(stderr, "mp_shm_reader: FAIL %s:%d: %s: ", __FILE__, __LINE__,    \
-				#cond);                                                            \
-			fprintf(stderr, __VA_ARGS__);                                              \
-			fprintf(stderr, "\n");                                                     \
-			exit(1);                                                                   \
-		}                                                                                  \
+#define CHECK(cond, ...)                                                                       \
+	do {                                                                                   \
+		if (!(cond)) {                                                                 \
+			fprintf(stderr, "mp_shm_reader: FAIL %s:%d: %s: ", __FILE__, __LINE__, \
+				#cond);                                                        \
+			fprintf(stderr, __VA_ARGS__);                                          \
+			fprintf(stderr, "\n");                                                 \
+			exit(1);                                                               \
+		}                                                                              \
 	} while (0)
 
 static const struct reef_shm_poller *

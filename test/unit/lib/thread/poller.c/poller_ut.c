@@ -63,8 +63,7 @@ read_poller_slot(uint64_t id, struct reef_shm_poller *out)
 static bool
 read_thread_slot(const struct reef_thread *thread, struct reef_shm_thread *out)
 {
-	return reef_shm_read(g_ut_region, REEF_SHM_THREADS, reef_thread_get_slot(thread), out) ==
-	       0;
+	return reef_shm_read(g_ut_region, REEF_SHM_THREADS, reef_thread_get_slot(thread), out) == 0;
 }
 
 static void
@@ -751,7 +750,8 @@ grow_mid_walk_fn(void *arg)
 	/* Enough new pollers that the thread's array must grow under the walk. */
 	for (i = 0; i < 30 && g_nr_many < (int)REEF_COUNTOF(g_many); i++) {
 		snprintf(name, sizeof(name), "n%d", i);
-		g_many[g_nr_many] = reef_poller_register_named(order_fn, &g_tags[g_nr_many], 0, name);
+		g_many[g_nr_many] =
+			reef_poller_register_named(order_fn, &g_tags[g_nr_many], 0, name);
 		g_nr_many++;
 	}
 	return REEF_POLLER_BUSY;
@@ -837,8 +837,9 @@ poller_changes_mid_walk_keep_the_reference_order(void)
 	ut_set_thread(0);
 	many_reset();
 	for (i = 0; i < 8; i++) {
-		reef_poller_fn fn = i == 5 ? pause_resume_self_fn : i == 6 ? unregister_ahead_fn :
-									      order_fn;
+		reef_poller_fn fn = i == 5   ? pause_resume_self_fn
+				    : i == 6 ? unregister_ahead_fn
+					     : order_fn;
 
 		g_many[g_nr_many] = reef_poller_register(fn, &g_tags[g_nr_many], 0);
 		g_nr_many++;

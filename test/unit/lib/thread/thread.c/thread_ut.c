@@ -13,8 +13,7 @@
 static bool
 read_thread_slot(const struct reef_thread *thread, struct reef_shm_thread *out)
 {
-	return reef_shm_read(g_ut_region, REEF_SHM_THREADS, reef_thread_get_slot(thread), out) ==
-	       0;
+	return reef_shm_read(g_ut_region, REEF_SHM_THREADS, reef_thread_get_slot(thread), out) == 0;
 }
 
 static int
@@ -423,8 +422,8 @@ thread_set_cpumask_reschedules(void)
 	CU_ASSERT(reef_thread_set_cpumask(&mask) == 0);
 	CU_ASSERT(g_resched_calls == 1 && g_resched_thread == t);
 	CU_ASSERT(reef_cpuset_equal(reef_thread_get_cpumask(t), &mask));
-	CU_ASSERT_FATAL(reef_shm_read(g_ut_region, REEF_SHM_THREADS, reef_thread_get_slot(t),
-				      &slot) == 0);
+	CU_ASSERT_FATAL(
+		reef_shm_read(g_ut_region, REEF_SHM_THREADS, reef_thread_get_slot(t), &slot) == 0);
 	CU_ASSERT(slot.cpumask[0] == 8);
 	/* An empty mask is refused and changes nothing. */
 	reef_cpuset_zero(&mask);
