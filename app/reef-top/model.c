@@ -8,17 +8,6 @@
 #include "history.h"
 #include "model.h"
 
-/* Tables the model copies; the handler table is not shown. */
-static const size_t g_slot_size[REEF_SHM_TABLE_COUNT] = {
-	[REEF_SHM_REACTORS] = sizeof(struct reef_shm_reactor),
-	[REEF_SHM_THREADS] = sizeof(struct reef_shm_thread),
-	[REEF_SHM_POLLERS] = sizeof(struct reef_shm_poller),
-	[REEF_SHM_DEVICES] = sizeof(struct reef_shm_device),
-	[REEF_SHM_CHANNELS] = sizeof(struct reef_shm_channel),
-	[REEF_SHM_CLIENTS] = sizeof(struct reef_shm_client),
-	[REEF_SHM_HANDLERS] = sizeof(struct reef_shm_handler),
-};
-
 static void **
 snap_array(struct reef_shm_snapshot *s, enum reef_shm_table t)
 {
@@ -60,9 +49,9 @@ top_model_init(struct top_model *m, const struct reef_shm_header *hdr)
 		most = m->cap[t] > most ? m->cap[t] : most;
 		for (i = 0; i < 2; i++) {
 			/* Sized as the primary sees slots: snapshot_take copies whole slots. */
-			size_t size = hdr->tables[t].slot_size > g_slot_size[t]
+			size_t size = hdr->tables[t].slot_size > reef_shm_slot_size(t)
 					      ? hdr->tables[t].slot_size
-					      : g_slot_size[t];
+					      : reef_shm_slot_size(t);
 
 			*snap_array(&m->snaps[i], t) = zalloc(m->cap[t], size);
 			if (*snap_array(&m->snaps[i], t) == NULL) {
@@ -581,7 +570,7 @@ index_previous(struct top_model *m, const struct reef_shm_snapshot *prev)
 		memset(m->prev_by_slot[t], 0xff, (size_t)m->cap[t] * sizeof(int32_t));
 		for (i = 0; i < prev->nr[t] && i < m->cap[t]; i++) {
 			const struct reef_shm_slot_hdr *h =
-				(const void *)(base + (size_t)i * g_slot_size[t]);
+				(const void *)(base + (size_t)i * reef_shm_slot_size(t));
 
 			if (h->index < m->cap[t]) {
 				m->prev_by_slot[t][h->index] = (int32_t)i;

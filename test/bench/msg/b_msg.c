@@ -29,6 +29,7 @@
 
 #include "../common/bench.h"
 #include "../common/bench_app.h"
+#include "../common/bench_stream.h"
 #include "reef/event.h"
 #include "reef/log.h"
 #include "reef/shm.h"
@@ -38,8 +39,6 @@
 /* Messages in flight per core in the hop benchmark (SPDK's event_perf starts 4). */
 #define HOP_DEPTH 4
 /* Sends per run of the stream poller, and how full the ring may get. */
-#define STREAM_BURST    64
-#define STREAM_INFLIGHT 2048
 
 enum phase {
 	PHASE_IDLE,
@@ -58,14 +57,14 @@ enum step {
 static struct bench_windows g_win = {.ms = 100, .count = 3};
 
 static struct reef_thread *g_src, *g_dst;
-static struct reef_poller *g_ctl, *g_tx;
+static struct reef_poller *g_ctl;
 static struct rte_ring *g_ring_a, *g_ring_b;
 static uint64_t g_hz;
 
 static _Atomic int g_phase;
+static struct bench_stream g_stream = {.phase = &g_phase, .on = PHASE_STREAM};
 /* Written by the thread that runs the messages, read by the controller. */
 static _Atomic uint64_t g_dst_count, g_src_count, g_round_trips;
-static uint64_t g_src_sent;
 
 /* Raw baselines: start and end ticks shared by both loops, results, and completion. */
 static uint64_t g_raw_t0, g_raw_t1;
@@ -83,36 +82,6 @@ static struct {
 static uint64_t g_sink;
 
 /* ---- Reef traffic ---- */
-
-static void
-stream_msg(void *ctx)
-{
-	(void)ctx;
-	atomic_store_explicit(&g_dst_count,
-			      atomic_load_explicit(&g_dst_count, memory_order_relaxed) + 1,
-			      memory_order_relaxed);
-}
-
-static int
-stream_tx(void *arg)
-{
-	uint64_t inflight;
-	int n = 0;
-
-	(void)arg;
-	if (atomic_load_explicit(&g_phase, memory_order_relaxed) != PHASE_STREAM) {
-		return REEF_POLLER_IDLE;
-	}
-	inflight = g_src_sent - atomic_load_explicit(&g_dst_count, memory_order_relaxed);
-	while (n < STREAM_BURST && inflight + (uint64_t)n < STREAM_INFLIGHT) {
-		if (reef_thread_send_msg(g_dst, stream_msg, NULL) != 0) {
-			break;
-		}
-		n++;
-	}
-	g_src_sent += (uint64_t)n;
-	return n > 0 ? REEF_POLLER_BUSY : REEF_POLLER_IDLE;
-}
 
 static void ping_at_src(void *ctx);
 
@@ -299,26 +268,12 @@ raw_result(int shape)
 
 /* ---- the controller: a timed poller on the app thread ---- */
 
-static void
-start_tx(void *arg)
-{
-	(void)arg;
-	g_tx = reef_poller_register_named(stream_tx, NULL, 0, "b_stream_tx");
-}
-
-static void
-stop_tx(void *arg)
-{
-	(void)arg;
-	reef_poller_unregister(&g_tx);
-}
-
 static uint64_t
 reef_count(int shape)
 {
 	switch (shape) {
 	case PHASE_STREAM:
-		return atomic_load(&g_dst_count);
+		return atomic_load(&g_stream.received);
 	case PHASE_PINGPONG:
 		return atomic_load(&g_round_trips);
 	default:
@@ -379,15 +334,6 @@ report(void)
 		     g_ctl_state.best_raw[PHASE_HOP]);
 }
 
-static bool
-quiet(void)
-{
-	const struct reef_shm_region *r = reef_app_get_region();
-
-	return reef_shm_thread_msgs_pending(r, reef_thread_get_slot(g_src)) == 0 &&
-	       reef_shm_thread_msgs_pending(r, reef_thread_get_slot(g_dst)) == 0;
-}
-
 static int
 ctl_poll(void *arg)
 {
@@ -442,7 +388,7 @@ ctl_poll(void *arg)
 		g_ctl_state.step = STEP_DRAIN;
 		break;
 	case STEP_DRAIN:
-		if (!quiet()) {
+		if (!bench_stream_quiet(reef_app_get_region(), &g_stream)) {
 			return REEF_POLLER_IDLE;
 		}
 		if (++g_ctl_state.window == g_win.count) {
@@ -450,7 +396,7 @@ ctl_poll(void *arg)
 			if (++g_ctl_state.shape > PHASE_HOP) {
 				reef_poller_unregister(&g_ctl);
 				report();
-				reef_thread_send_msg(g_src, stop_tx, NULL);
+				reef_thread_send_msg(g_src, bench_stream_stop, &g_stream);
 				reef_app_stop(0);
 				return REEF_POLLER_BUSY;
 			}
@@ -514,7 +460,9 @@ start(void *ctx)
 		g_ctl_state.best_raw[i] = NAN;
 		g_ctl_state.best_reef[i] = NAN;
 	}
-	reef_thread_send_msg(g_src, start_tx, NULL);
+	g_stream.src = g_src;
+	g_stream.dst = g_dst;
+	reef_thread_send_msg(g_src, bench_stream_start, &g_stream);
 	g_ctl_state.shape = PHASE_STREAM;
 	g_ctl = reef_poller_register_named(ctl_poll, NULL, 100, "b_ctl");
 	raw_start(PHASE_STREAM);
@@ -528,7 +476,7 @@ shutdown_cb(void *ctx)
 	atomic_store(&g_phase, PHASE_IDLE);
 	reef_poller_unregister(&g_ctl);
 	if (g_src != NULL) {
-		reef_thread_send_msg(g_src, stop_tx, NULL);
+		reef_thread_send_msg(g_src, bench_stream_stop, &g_stream);
 	}
 }
 

@@ -29,16 +29,15 @@
 
 #include "../common/bench.h"
 #include "../common/bench_app.h"
+#include "../common/bench_stream.h"
 #include "reef/client.h"
 #include "reef/event.h"
 #include "reef/log.h"
 #include "reef/shm.h"
 #include "reef/thread.h"
 
-#define STREAM_BURST    64
-#define STREAM_INFLIGHT 2048
-#define MAX_SAMPLES     (1u << 20)
-#define RAW_RING_SIZE   1024
+#define MAX_SAMPLES   (1u << 20)
+#define RAW_RING_SIZE 1024
 /* A raw element with this ctx ends the echo loop. */
 #define RAW_STOP        ((void *)(uintptr_t)UINT64_MAX)
 #define RAW_MAX_SECONDS 5
@@ -58,10 +57,9 @@ static struct bench_windows g_win = {.ms = 100, .count = 3};
 static uint64_t g_hz;
 
 static struct reef_thread *g_src, *g_dst, *g_target;
-static struct reef_poller *g_ctl, *g_tx;
+static struct reef_poller *g_ctl;
 static _Atomic int g_phase;
-static _Atomic uint64_t g_dst_count;
-static uint64_t g_src_sent;
+static struct bench_stream g_stream = {.phase = &g_phase, .on = PHASE_STREAM};
 static uint64_t *g_samples;
 static uint32_t g_nr_samples;
 static uint64_t g_count;
@@ -76,37 +74,6 @@ static struct {
 } g_ctl_state;
 
 /* ---- local mode ---- */
-
-static void
-stream_msg(void *ctx)
-{
-	(void)ctx;
-	atomic_store_explicit(&g_dst_count,
-			      atomic_load_explicit(&g_dst_count, memory_order_relaxed) + 1,
-			      memory_order_relaxed);
-}
-
-static int
-stream_tx(void *arg)
-{
-	uint64_t inflight;
-	int n = 0;
-
-	(void)arg;
-	if (atomic_load_explicit(&g_phase, memory_order_relaxed) != PHASE_STREAM) {
-		return REEF_POLLER_IDLE;
-	}
-	inflight = g_src_sent - atomic_load_explicit(&g_dst_count, memory_order_relaxed);
-	/* ctx carries an 8-byte payload, as a post does. */
-	while (n < STREAM_BURST && inflight + (uint64_t)n < STREAM_INFLIGHT) {
-		if (reef_thread_send_msg(g_dst, stream_msg, (void *)(uintptr_t)g_src_sent) != 0) {
-			break;
-		}
-		n++;
-	}
-	g_src_sent += (uint64_t)n;
-	return n > 0 ? REEF_POLLER_BUSY : REEF_POLLER_IDLE;
-}
 
 static void ping_at_src(void *ctx);
 
@@ -128,29 +95,6 @@ ping_at_src(void *ctx)
 	if (atomic_load_explicit(&g_phase, memory_order_relaxed) == PHASE_PINGPONG) {
 		reef_thread_send_msg(g_dst, pong_at_dst, (void *)(uintptr_t)rte_rdtsc());
 	}
-}
-
-static void
-start_tx(void *arg)
-{
-	(void)arg;
-	g_tx = reef_poller_register_named(stream_tx, NULL, 0, "b_stream_tx");
-}
-
-static void
-stop_tx(void *arg)
-{
-	(void)arg;
-	reef_poller_unregister(&g_tx);
-}
-
-static bool
-quiet(void)
-{
-	const struct reef_shm_region *r = reef_app_get_region();
-
-	return reef_shm_thread_msgs_pending(r, reef_thread_get_slot(g_src)) == 0 &&
-	       reef_shm_thread_msgs_pending(r, reef_thread_get_slot(g_dst)) == 0;
 }
 
 static int
@@ -175,7 +119,7 @@ ctl_poll(void *arg)
 			return REEF_POLLER_IDLE;
 		}
 		g_ctl_state.t0 = now;
-		g_ctl_state.c0 = atomic_load(&g_dst_count);
+		g_ctl_state.c0 = atomic_load(&g_stream.received);
 		g_nr_samples = 0;
 		g_ctl_state.t1 = now + bench_ms_to_ticks(g_win.ms);
 		g_ctl_state.step = 2;
@@ -186,7 +130,7 @@ ctl_poll(void *arg)
 		}
 		atomic_store(&g_phase, PHASE_IDLE);
 		if (shape == PHASE_STREAM) {
-			double rate = (double)(atomic_load(&g_dst_count) - g_ctl_state.c0) /
+			double rate = (double)(atomic_load(&g_stream.received) - g_ctl_state.c0) /
 				      ((double)(now - g_ctl_state.t0) / (double)g_hz) / 1e6;
 
 			g_ctl_state.best_stream =
@@ -210,7 +154,7 @@ ctl_poll(void *arg)
 		g_ctl_state.step = 3;
 		break;
 	default: /* drain, then the next window or shape */
-		if (!quiet()) {
+		if (!bench_stream_quiet(reef_app_get_region(), &g_stream)) {
 			return REEF_POLLER_IDLE;
 		}
 		g_ctl_state.step = 0;
@@ -221,7 +165,7 @@ ctl_poll(void *arg)
 				bench_result("post_local_stream", g_ctl_state.best_stream, NAN);
 				bench_result("post_local_rtt_p50", g_ctl_state.best_p50, NAN);
 				bench_result("post_local_rtt_p99", g_ctl_state.best_p99, NAN);
-				reef_thread_send_msg(g_src, stop_tx, NULL);
+				reef_thread_send_msg(g_src, bench_stream_stop, &g_stream);
 				reef_app_stop(0);
 			}
 		}
@@ -262,7 +206,9 @@ start_local(void)
 	g_ctl_state.best_p50 = NAN;
 	g_ctl_state.best_p99 = NAN;
 	g_ctl_state.shape = PHASE_STREAM;
-	reef_thread_send_msg(g_src, start_tx, NULL);
+	g_stream.src = g_src;
+	g_stream.dst = g_dst;
+	reef_thread_send_msg(g_src, bench_stream_start, &g_stream);
 	g_ctl = reef_poller_register_named(ctl_poll, NULL, 100, "b_ctl");
 }
 
@@ -366,7 +312,7 @@ shutdown_cb(void *ctx)
 	atomic_store(&g_phase, PHASE_IDLE);
 	reef_poller_unregister(&g_ctl);
 	if (g_src != NULL) {
-		reef_thread_send_msg(g_src, stop_tx, NULL);
+		reef_thread_send_msg(g_src, bench_stream_stop, &g_stream);
 	}
 }
 
