@@ -70,6 +70,18 @@ reef_ring_dequeue_burst(struct reef_ring *ring, void *objs, uint32_t esize, uint
 }
 
 uint32_t
+reef_ring_enqueue16(struct reef_ring *ring, const void *obj)
+{
+	return rte_ring_enqueue_burst_elem(to_rte(ring), obj, 16, 1, NULL);
+}
+
+uint32_t
+reef_ring_dequeue_burst16(struct reef_ring *ring, void *objs, uint32_t n)
+{
+	return rte_ring_dequeue_burst_elem(to_rte(ring), objs, 16, n, NULL);
+}
+
+uint32_t
 reef_ring_count(const struct reef_ring *ring)
 {
 	return rte_ring_count(to_rte_const(ring));

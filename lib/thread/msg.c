@@ -67,7 +67,7 @@ reef__msg_send(const struct reef_thread *thread, reef_msg_fn fn, void *ctx, bool
 			  REEF_THREAD_STATE_EXITED)) {
 		return send_failed(thread, -EIO, quiet_when_full);
 	}
-	if (reef_unlikely(reef_ring_enqueue_burst(thread->messages, &msg, sizeof(msg), 1) != 1)) {
+	if (reef_unlikely(reef_ring_enqueue16(thread->messages, &msg) != 1)) {
 		return send_failed(thread, -ENOBUFS, quiet_when_full);
 	}
 	/* From the copy: nothing needs keeping in registers across the enqueue. */
@@ -131,7 +131,7 @@ reef__msg_run_batch(struct reef_thread *thread, uint32_t max_msgs)
 	if (max_msgs == 0 || max_msgs > REEF_MSG_BATCH_SIZE) {
 		max_msgs = REEF_MSG_BATCH_SIZE;
 	}
-	count = reef_ring_dequeue_burst(thread->messages, msgs, sizeof(msgs[0]), max_msgs);
+	count = reef_ring_dequeue_burst16(thread->messages, msgs, max_msgs);
 	/* In interrupt state the eventfd was consumed: re-arm it for what we left behind. */
 	if (reef_unlikely(thread->in_interrupt) && reef_ring_count(thread->messages) != 0) {
 		if (write(thread->msg_fd, &one, sizeof(one)) < 0) {

@@ -24,11 +24,12 @@ struct bench_stream {
 	/* Traffic flows while *phase == on. */
 	_Atomic int *phase;
 	int on;
-	/* Counted by dst as it runs them; read by anyone. */
-	_Atomic uint64_t received;
+	struct reef_poller *tx;
 	/* Counted by src only. */
 	uint64_t sent;
-	struct reef_poller *tx;
+	/* Counted by dst as it runs them, read by src: a line of its own, so no false sharing. */
+	_Atomic uint64_t received __attribute__((aligned(64)));
+	uint8_t pad[56];
 };
 
 /* Runs on dst. ctx (the stream) is the message's 8-byte payload, as a post carries one. */

@@ -521,6 +521,43 @@ ring_16_byte_elements_travel_whole(void)
 	free(ring);
 }
 
+/* The message-sized calls: one element in, bursts out, FIFO across the wrap, full refused. */
+static void
+ring_message_calls_move_16_byte_elements(void)
+{
+	struct reef_ring *ring = ring_new(16, sizeof(struct elem16), REEF_RING_MP_SC);
+	struct elem16 e, out[16];
+	uint32_t i, got, next = 0, sent = 0;
+	bool in_order = true;
+	int round;
+
+	for (round = 0; round < 5; round++) {
+		/* 11 in, 11 out per round: the 16 slots wrap on the second round. */
+		for (i = 0; i < 11; i++, sent++) {
+			e.a = 0xabcd000000000000ULL | sent;
+			e.b = ~e.a;
+			CU_ASSERT(reef_ring_enqueue16(ring, &e) == 1);
+		}
+		got = reef_ring_dequeue_burst16(ring, out, 4);
+		CU_ASSERT(got == 4);
+		got += reef_ring_dequeue_burst16(ring, &out[4], 16);
+		CU_ASSERT(got == 11);
+		for (i = 0; i < got; i++, next++) {
+			in_order = in_order && out[i].a == (0xabcd000000000000ULL | next) &&
+				   out[i].b == ~out[i].a;
+		}
+	}
+	CU_ASSERT(in_order);
+	CU_ASSERT(reef_ring_dequeue_burst16(ring, out, 16) == 0);
+	/* 15 fit, the 16th is refused and the ring keeps what it had. */
+	for (i = 0; i < 15; i++) {
+		CU_ASSERT(reef_ring_enqueue16(ring, &e) == 1);
+	}
+	CU_ASSERT(reef_ring_enqueue16(ring, &e) == 0);
+	CU_ASSERT(reef_ring_count(ring) == 15);
+	free(ring);
+}
+
 static void
 ring_12_byte_elements_travel_whole(void)
 {
@@ -632,6 +669,7 @@ add_tests(CU_pSuite suite)
 	UT_ADD(suite, ring_burst_takes_what_fits_bulk_all_or_nothing);
 	UT_ADD(suite, ring_reset_drops_everything);
 	UT_ADD(suite, ring_16_byte_elements_travel_whole);
+	UT_ADD(suite, ring_message_calls_move_16_byte_elements);
 	UT_ADD(suite, ring_12_byte_elements_travel_whole);
 	UT_ADD(suite, ring_many_producers_lose_nothing_and_keep_order);
 	return 0;
