@@ -48,12 +48,23 @@ _Static_assert(offsetof(struct reef_wire_reply, data) == 64, "reply header is on
  * A single-producer single-consumer ring of fixed-size records. The producer
  * owns tail, the consumer owns head; each only reads the other's index.
  * Indices run free (never wrap modulo count), so tail - head is the fill.
+ *
+ * Each side also keeps, on its own line, the other's index as it last read
+ * it, and reads the real one only when that copy says the ring is empty (the
+ * consumer) or full (the producer). Otherwise every record would pull both
+ * index lines across cores, and those two misses cost more than the record.
+ * A cached copy is as untrusted as the index it copies: it is checked the same
+ * way, and a record's address is always masked into the ring.
  */
 struct reef_recring {
 	uint64_t head;
-	uint8_t pad0[56];
+	/* The consumer's copy of tail. */
+	uint64_t tail_seen;
+	uint8_t pad0[48];
 	uint64_t tail;
-	uint8_t pad1[56];
+	/* The producer's copy of head. */
+	uint64_t head_seen;
+	uint8_t pad1[48];
 	uint32_t count;
 	uint32_t rec_size;
 	uint8_t pad2[56];
@@ -73,6 +84,8 @@ reef_recring_init(struct reef_recring *r, uint32_t count, uint32_t rec_size)
 {
 	r->count = count;
 	r->rec_size = REEF_ALIGN_UP(rec_size, 64u);
+	r->tail_seen = 0;
+	r->head_seen = 0;
 	__atomic_store_n(&r->head, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&r->tail, 0, __ATOMIC_RELEASE);
 }
@@ -90,12 +103,14 @@ reef_recring_record(struct reef_recring *r, uint64_t index)
 static inline void *
 reef_recring_produce_begin(struct reef_recring *r)
 {
-	/* Acquire: the consumer finished reading a record before moving head past it. */
-	uint64_t head = __atomic_load_n(&r->head, __ATOMIC_ACQUIRE);
 	uint64_t tail = __atomic_load_n(&r->tail, __ATOMIC_RELAXED);
 
-	if (tail - head >= r->count) {
-		return NULL;
+	if (tail - r->head_seen >= r->count) {
+		/* Acquire: the consumer finished reading a record before moving head past it. */
+		r->head_seen = __atomic_load_n(&r->head, __ATOMIC_ACQUIRE);
+		if (tail - r->head_seen >= r->count) {
+			return NULL;
+		}
 	}
 	return reef_recring_record(r, tail);
 }
@@ -117,9 +132,13 @@ static inline void *
 reef_recring_peek(struct reef_recring *r, bool *corrupt)
 {
 	uint64_t head = __atomic_load_n(&r->head, __ATOMIC_RELAXED);
-	/* Acquire: pairs with the release in reef_recring_produce(). */
-	uint64_t tail = __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE);
+	uint64_t tail = r->tail_seen;
 
+	if (tail == head) {
+		/* Acquire: pairs with the release in reef_recring_produce(). */
+		tail = __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE);
+		r->tail_seen = tail;
+	}
 	*corrupt = tail - head > r->count;
 	if (tail == head || *corrupt) {
 		return NULL;

@@ -386,8 +386,8 @@ post_when_primary_died_is_eshutdown(void)
 	/* Same pid, other start time: the primary that made the region is gone. */
 	start_time = hdr->primary_start_time;
 	hdr->primary_start_time = start_time + 1;
-	/* The client looks at the primary's process at most every 10 ms. */
-	usleep(20000);
+	/* The client looks at the primary's process at most every 10 ms (fake ticks are µs). */
+	reef_env_fake_advance_ticks(20000);
 	g_ut_last_log[0] = '\0';
 	CU_ASSERT(reef_client_post(g_c, 0, "ut.echo", "a", 1, true, NULL) == -ESHUTDOWN);
 	CU_ASSERT(strstr(g_ut_last_log, "primary 'ut' (pid") != NULL);
