@@ -8,6 +8,7 @@
 
 #include "thread_internal.h"
 #include "reef_internal/thread.h"
+#include "reef/idmap.h"
 #include "reef/log.h"
 #include "reef/string.h"
 #include "reef/usdt.h"
@@ -34,6 +35,12 @@ lib_init(size_t ctx_sz)
 		REEF_ERRLOG("no shared region: create it (reef_shm_create) before the thread "
 			    "library, or start through reef_app_start\n");
 		return -ENODEV;
+	}
+	/* Room for every thread the region can hold, so adding one never fails here. */
+	if (reef_idmap_init(&lib->by_id, reef_shm_get_header(lib->region)->limits.max_threads) !=
+	    0) {
+		REEF_ERRLOG("out of memory for the thread id map\n");
+		return -ENOMEM;
 	}
 	lib->ctx_sz = ctx_sz;
 	lib->msg_ring_size = reef_shm_get_header(lib->region)->limits.msg_ring_size;
@@ -91,6 +98,7 @@ reef_thread_lib_fini(void)
 	lib->thread_op_supported_fn = NULL;
 	lib->ctx_sz = 0;
 	lib->region = NULL;
+	reef_idmap_fini(&lib->by_id);
 	lib->initialized = false;
 }
 
@@ -111,6 +119,7 @@ free_thread(struct reef_thread *thread)
 
 	pthread_mutex_lock(&lib->lock);
 	TAILQ_REMOVE(&lib->threads, thread, tailq);
+	reef_idmap_del(&lib->by_id, thread->id);
 	lib->thread_count--;
 	if (lib->app_thread == thread) {
 		lib->app_thread = NULL;
@@ -195,6 +204,8 @@ reef_thread_create(const char *name, const struct reef_cpuset *cpumask)
 		shm->flags |= REEF_SHM_THREAD_F_APP;
 	}
 	TAILQ_INSERT_TAIL(&lib->threads, thread, tailq);
+	/* Cannot fail: the map has room for every slot of the region's thread table. */
+	reef_idmap_put(&lib->by_id, thread->id, thread);
 	lib->thread_count++;
 	pthread_mutex_unlock(&lib->lock);
 	reef_shm_slot_publish(shm);
@@ -523,11 +534,7 @@ reef_thread_get_by_id(uint64_t id)
 		return NULL;
 	}
 	pthread_mutex_lock(&lib->lock);
-	TAILQ_FOREACH(thread, &lib->threads, tailq) {
-		if (thread->id == id) {
-			break;
-		}
-	}
+	thread = reef_idmap_get(&lib->by_id, id);
 	pthread_mutex_unlock(&lib->lock);
 	return thread;
 }
@@ -628,14 +635,10 @@ reef__thread_send_msg_by_id(uint64_t id, reef_msg_fn fn, void *ctx)
 	int rc = -ESRCH;
 
 	pthread_mutex_lock(&lib->lock);
-	TAILQ_FOREACH(thread, &lib->threads, tailq) {
-		if (thread->id == id) {
-			if (reef_thread_is_running(thread)) {
-				/* A full ring is the caller's cue to retry later, not an error. */
-				rc = reef__msg_send(thread, fn, ctx, true);
-			}
-			break;
-		}
+	thread = reef_idmap_get(&lib->by_id, id);
+	if (thread != NULL && reef_thread_is_running(thread)) {
+		/* A full ring is the caller's cue to retry later, not an error. */
+		rc = reef__msg_send(thread, fn, ctx, true);
 	}
 	pthread_mutex_unlock(&lib->lock);
 	return rc;

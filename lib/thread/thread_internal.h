@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "reef/fd_group.h"
+#include "reef/idmap.h"
 #include "reef/queue.h"
 #include "reef/thread.h"
 #include "reef_internal/shm.h"
@@ -122,6 +123,8 @@ struct reef__thread_lib {
 	/* Guards the thread list and the io_device list (the reference's devlist mutex). */
 	pthread_mutex_t lock;
 	TAILQ_HEAD(, reef_thread) threads;
+	/* The same threads by id: messages from other processes name their target by id. */
+	struct reef_idmap by_id;
 	uint32_t thread_count;
 	struct reef_thread *app_thread;
 };

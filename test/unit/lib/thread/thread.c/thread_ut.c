@@ -334,6 +334,51 @@ thread_ctx_round_trip(void)
 	ut_free_threads();
 }
 
+static int g_by_id_runs;
+
+static void
+count_by_id_fn(void *ctx)
+{
+	CU_ASSERT(reef_get_thread() == ctx);
+	g_by_id_runs++;
+}
+
+/* Sending by id (what messages from other processes do): found, unknown, exited. */
+static void
+thread_send_msg_by_id_finds_only_running_threads(void)
+{
+	uint64_t id1, gone;
+	int i;
+
+	ut_allocate_threads(3);
+	id1 = reef_thread_get_id(ut_thread(1));
+	g_by_id_runs = 0;
+	CU_ASSERT(reef_thread_send_msg_by_id(id1, count_by_id_fn, ut_thread(1)) == 0);
+	CU_ASSERT(reef_thread_send_msg_by_id(0, count_by_id_fn, NULL) == -ESRCH);
+	CU_ASSERT(reef_thread_send_msg_by_id(999999, count_by_id_fn, NULL) == -ESRCH);
+	ut_poll_threads();
+	CU_ASSERT(g_by_id_runs == 1);
+	/* Many threads come and go: the live ones stay findable, the gone ones do not. */
+	for (i = 0; i < 50; i++) {
+		struct reef_thread *t = reef_thread_create(NULL, NULL);
+
+		CU_ASSERT_FATAL(t != NULL);
+		gone = reef_thread_get_id(t);
+		reef_set_thread(t);
+		reef_thread_exit(t);
+		/* Exiting: no longer running, so nothing new is accepted. */
+		CU_ASSERT(reef_thread_send_msg_by_id(gone, count_by_id_fn, t) == -ESRCH);
+		reef_thread_poll(t, 0, 0);
+		reef_thread_destroy(t);
+		CU_ASSERT(reef_thread_send_msg_by_id(gone, count_by_id_fn, NULL) == -ESRCH);
+	}
+	reef_set_thread(NULL);
+	CU_ASSERT(reef_thread_send_msg_by_id(id1, count_by_id_fn, ut_thread(1)) == 0);
+	ut_poll_threads();
+	CU_ASSERT(g_by_id_runs == 2);
+	ut_free_threads();
+}
+
 static void
 thread_lookup_and_iteration(void)
 {
@@ -574,6 +619,7 @@ add_tests(CU_pSuite suite)
 {
 	UT_ADD(suite, thread_create_publishes_its_record);
 	UT_ADD(suite, thread_ids_are_never_reused);
+	UT_ADD(suite, thread_send_msg_by_id_finds_only_running_threads);
 	UT_ADD(suite, thread_names_truncated_and_defaulted);
 	UT_ADD(suite, thread_table_full_names_the_option);
 	UT_ADD(suite, thread_exit_waits_for_pollers);
