@@ -213,8 +213,15 @@ parse_args(int argc, char **argv, struct top_opts *o)
 			printf("reef-top (Reef) %s\n", REEF_VERSION_STRING);
 			exit(TOP_EXIT_OK);
 		case ':':
+			if (optopt != 0 && strncmp(argv[optind - 1], "--", 2) != 0) {
+				return bad("option '-%c' needs a value", optopt);
+			}
 			return bad("option '%s' needs a value", argv[optind - 1]);
 		default:
+			/* A short option may be one of a cluster ("-bx"): name just it. */
+			if (optopt != 0) {
+				return bad("unknown option '-%c'", optopt);
+			}
 			return bad("unknown option '%s'", argv[optind - 1]);
 		}
 	}

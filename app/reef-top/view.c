@@ -4,6 +4,7 @@
  * primary goes.
  */
 #include <curses.h>
+#include <errno.h>
 #include <langinfo.h>
 #include <locale.h>
 #include <stdarg.h>
@@ -38,6 +39,21 @@ view_set_status(struct view *v, bool err, const char *fmt, ...)
 	}
 	v->status_err = err;
 	v->status_until_ns = top_now_ns() + STATUS_NS;
+}
+
+void
+view_fmt_seconds(double seconds, char *buf, size_t len)
+{
+	char *end;
+
+	snprintf(buf, len, "%.3f", seconds);
+	end = buf + strlen(buf);
+	while (end > buf && end[-1] == '0') {
+		*--end = '\0';
+	}
+	if (end > buf && end[-1] == '.') {
+		end[-1] = '\0';
+	}
 }
 
 /* Library log lines would scribble over the screen: show them in the status line. */
@@ -99,6 +115,8 @@ view_attr(const struct view *v, enum view_style s)
 		return A_UNDERLINE;
 	case STYLE_IDLE:
 		return A_DIM;
+	case STYLE_SLEEP:
+		return A_DIM | A_UNDERLINE;
 	default:
 		return A_NORMAL;
 	}
@@ -212,12 +230,45 @@ loop(struct view *v)
 	}
 }
 
+/*
+ * Curses on this terminal, or one line saying why not: initscr() would exit
+ * with its message in the parked stderr, and a terminal that cannot move the
+ * cursor (TERM=dumb) would show garbage.
+ */
+static int
+open_terminal(SCREEN **screen)
+{
+	const char *term = getenv("TERM");
+	char *cup;
+
+	*screen = newterm(NULL, stdout, stdin);
+	if (*screen == NULL) {
+		fprintf(stderr,
+			"reef-top: unknown terminal type '%s' (TERM): set a known one, or use -b "
+			"or --json\n",
+			term != NULL ? term : "");
+		return -ENOTTY;
+	}
+	cup = tigetstr("cup");
+	if (cup == NULL || cup == (char *)-1) {
+		endwin();
+		delscreen(*screen);
+		fprintf(stderr,
+			"reef-top: terminal '%s' cannot move the cursor: use a full-screen one "
+			"(TERM=xterm, vt100, ...), or -b or --json\n",
+			term != NULL ? term : "");
+		return -ENOTTY;
+	}
+	return 0;
+}
+
 int
 top_view_run(struct top_source *s, const struct top_opts *o)
 {
 	static struct view v;
 	char msg[128] = "";
 	int saved_err, code = TOP_EXIT_OK;
+	SCREEN *screen;
 	FILE *sink;
 
 	memset(&v, 0, sizeof(v));
@@ -228,6 +279,10 @@ top_view_run(struct top_source *s, const struct top_opts *o)
 	v.delay_s = o->delay_s;
 	setlocale(LC_ALL, "");
 	v.utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
+
+	if (open_terminal(&screen) != 0) {
+		return TOP_EXIT_FAIL;
+	}
 
 	/*
 	 * DPDK and the libraries write to stderr, which is the screen: park it
@@ -243,10 +298,6 @@ top_view_run(struct top_source *s, const struct top_opts *o)
 	g_view = &v;
 	reef_log_set_hook(log_hook, NULL);
 
-	if (initscr() == NULL) {
-		code = TOP_EXIT_FAIL;
-		goto out;
-	}
 	cbreak();
 	noecho();
 	nonl();
@@ -265,7 +316,7 @@ top_view_run(struct top_source *s, const struct top_opts *o)
 		code = v.liveness == TOP_PRIMARY_DIED ? TOP_EXIT_FAIL : TOP_EXIT_OK;
 	}
 	endwin();
-out:
+	delscreen(screen);
 	reef_log_set_hook(NULL, NULL);
 	g_view = NULL;
 	if (saved_err >= 0) {

@@ -7,6 +7,7 @@
 #define REEF_TOP_VIEW_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "top.h"
@@ -90,6 +91,8 @@ void view_arrange(struct view *v);
 /* Refresh the data now (also after an action, to show its effect). */
 void view_refresh_now(struct view *v);
 int view_attr(const struct view *v, enum view_style s);
+/* An interval as typed: "1", "0.05", "2.5", "120" (no exponents, no trailing zeros). */
+void view_fmt_seconds(double seconds, char *buf, size_t len);
 
 /* view_table.c */
 void view_draw_screen(struct view *v);

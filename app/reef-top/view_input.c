@@ -93,7 +93,7 @@ input_key(struct view *v, int key)
 	case '\r':
 	case '\n':
 	case KEY_ENTER:
-		if (v->input == INPUT_DELAY) {
+		if (v->input == INPUT_DELAY && v->input_buf[0] != '\0') {
 			char *end;
 			double d = strtod(v->input_buf, &end);
 
@@ -103,9 +103,12 @@ input_key(struct view *v, int key)
 						"the interval is 0.05 to 3600 seconds, not '%s'",
 						v->input_buf);
 			} else {
+				char every[16];
+
 				v->delay_s = d;
 				v->next_refresh_ns = top_now_ns() + (uint64_t)(d * 1e9);
-				view_set_status(v, false, "refreshing every %.2g s", d);
+				view_fmt_seconds(d, every, sizeof(every));
+				view_set_status(v, false, "refreshing every %s s", every);
 			}
 		}
 		v->input = INPUT_NONE;
@@ -141,7 +144,26 @@ popup_key(struct view *v, int key)
 	int n;
 
 	if (v->popup == POPUP_HELP) {
-		v->popup = POPUP_NONE;
+		/* On a short screen the help scrolls; any other key closes it. */
+		switch (key) {
+		case KEY_UP:
+		case 'k':
+			v->popup_scroll--;
+			break;
+		case KEY_DOWN:
+		case 'j':
+			v->popup_scroll++;
+			break;
+		case KEY_PPAGE:
+			v->popup_scroll -= 10;
+			break;
+		case KEY_NPAGE:
+			v->popup_scroll += 10;
+			break;
+		default:
+			v->popup = POPUP_NONE;
+			break;
+		}
 		return;
 	}
 	if (v->popup == POPUP_SORT) {
@@ -331,6 +353,7 @@ view_handle_key(struct view *v, int key)
 	case 'h':
 	case KEY_F(1):
 		v->popup = POPUP_HELP;
+		v->popup_scroll = 0;
 		break;
 	default:
 		break;

@@ -13,28 +13,53 @@
 #include "view.h"
 
 #define POPUP_LINES 600
-#define POPUP_WIDTH 96
+/* Bytes of a line: a sparkline is 60 three-byte UTF-8 blocks. */
+#define LINE_BYTES 320
 
 struct lines {
-	char text[POPUP_LINES][POPUP_WIDTH + 64];
+	char text[POPUP_LINES][LINE_BYTES];
 	int attr[POPUP_LINES];
+	bool table[POPUP_LINES]; /* a table row: cut on the right, never wrapped */
+	int hang[POPUP_LINES];   /* where a wrapped line continues (0: under its start) */
 	int n;
 };
 
 static struct lines g_lines;
+/* Columns inside the popup on this screen (for the sparklines' length). */
+static int g_inner_cols = 80;
 
+static void
+vadd(struct lines *l, int attr, bool table, const char *fmt, va_list ap)
+{
+	if (l->n >= POPUP_LINES) {
+		return;
+	}
+	vsnprintf(l->text[l->n], sizeof(l->text[0]), fmt, ap);
+	l->attr[l->n] = attr;
+	l->hang[l->n] = 0;
+	l->table[l->n++] = table;
+}
+
+/* A line of prose: wrapped when the screen is narrower. */
 static void __attribute__((format(printf, 3, 4)))
 add(struct lines *l, int attr, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (l->n >= POPUP_LINES) {
-		return;
-	}
 	va_start(ap, fmt);
-	vsnprintf(l->text[l->n], sizeof(l->text[0]), fmt, ap);
+	vadd(l, attr, false, fmt, ap);
 	va_end(ap);
-	l->attr[l->n++] = attr;
+}
+
+/* A row of a table (or a sparkline): its columns stay aligned, the right ones are cut. */
+static void __attribute__((format(printf, 3, 4)))
+add_row(struct lines *l, int attr, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vadd(l, attr, true, fmt, ap);
+	va_end(ap);
 }
 
 static double
@@ -68,6 +93,21 @@ dur(const struct top_model *m, uint64_t ticks, char *buf, size_t len)
 }
 
 /* A column of a row as the table shows it. */
+static const char *cell(const struct top_model *m, enum top_tab tab, const char *key,
+			const void *row, char *buf, size_t len);
+
+/* A percentage column with its sign ("30.0%"), or "-" without a value. */
+static const char *
+pct_cell(const struct top_model *m, enum top_tab tab, const char *key, const void *row, char *buf,
+	 size_t len)
+{
+	cell(m, tab, key, row, buf, len);
+	if (strcmp(buf, "-") != 0 && strlen(buf) + 1 < len) {
+		strcat(buf, "%");
+	}
+	return buf;
+}
+
 static const char *
 cell(const struct top_model *m, enum top_tab tab, const char *key, const void *row, char *buf,
      size_t len)
@@ -84,25 +124,65 @@ cell(const struct top_model *m, enum top_tab tab, const char *key, const void *r
 	return buf;
 }
 
+/* The width of the names in a popup's table whose other columns take rest. */
+static int
+name_width(int rest)
+{
+	int w = g_inner_cols - 4 - rest;
+
+	return w > 24 ? 24 : w < 10 ? 10 : w;
+}
+
+/*
+ * The heading of a table in a popup: "Pollers (8)" beside the column titles,
+ * or above them with the rows less indented when the popup is narrow.
+ * Returns the rows' indentation.
+ */
+static int __attribute__((format(printf, 4, 5)))
+add_table_head(struct lines *l, int cols_wide, const char *title, const char *fmt, ...)
+{
+	char heads[LINE_BYTES];
+	int indent = g_inner_cols >= 14 + cols_wide ? 14 : 4;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(heads, sizeof(heads), fmt, ap);
+	va_end(ap);
+	if (indent == 14) {
+		add_row(l, A_BOLD, "%-13s %s", title, heads);
+	} else {
+		add_row(l, A_BOLD, "%s", title);
+		add_row(l, A_BOLD, "%*s%s", indent, "", heads);
+	}
+	return indent;
+}
+
 static void
 add_history(struct view *v, struct lines *l, enum top_tab tab, uint32_t index, const char *what)
 {
 	uint8_t samples[TOP_HISTORY_LEN];
 	char spark[TOP_HISTORY_LEN * 4 + 1];
-	int i, last = -1;
+	/* On a narrow screen the newest seconds: room for "  [" and "] no samples yet". */
+	int i, last = -1, n = g_inner_cols - 19;
 
+	if (n > TOP_HISTORY_LEN) {
+		n = TOP_HISTORY_LEN;
+	}
+	if (n < 10) {
+		n = 10;
+	}
 	top_model_history(v->m, tab, index, samples);
-	view_sparkline(v, samples, TOP_HISTORY_LEN, spark, sizeof(spark));
+	view_sparkline(v, samples + TOP_HISTORY_LEN - n, n, spark, sizeof(spark));
 	for (i = TOP_HISTORY_LEN - 1; i >= 0 && last < 0; i--) {
 		if (samples[i] != TOP_HISTORY_NONE) {
 			last = samples[i];
 		}
 	}
-	add(l, A_NORMAL, "%s, last 60 s (one mark a second):", what);
+	add(l, A_NORMAL, "%s, last %d s (one mark a second):", what, n);
 	if (last < 0) {
-		add(l, view_attr(v, STYLE_BUSY), "  [%s] no samples yet", spark);
+		add_row(l, view_attr(v, STYLE_BUSY), "  [%s] no samples yet", spark);
 	} else {
-		add(l, view_attr(v, STYLE_BUSY), "  [%s] now %d%%", spark, last);
+		add_row(l, view_attr(v, STYLE_BUSY), "  [%s] now %d%%", spark, last);
 	}
 }
 
@@ -110,7 +190,8 @@ static void
 thread_details(struct view *v, struct lines *l, const struct top_thread *t)
 {
 	const struct top_model *m = v->m;
-	char a[32], b[32], c[32], d[32];
+	char a[32], b[32], c[32], d[32], title[32];
+	int indent, namew;
 	uint32_t i, shown = 0;
 
 	add(l, A_BOLD, "Thread %s (id %" PRIu64 ")", t->name, t->key);
@@ -124,9 +205,9 @@ thread_details(struct view *v, struct lines *l, const struct top_thread *t)
 	    "   messages waiting %u",
 	    ago_s(m, t->created_tsc), t->moves, t->polls,
 	    reef_shm_thread_msgs_pending(v->src->region, t->slot));
-	add(l, A_NORMAL, "  %s %s   busy %s%%   busy %s us   idle %s us",
+	add(l, A_NORMAL, "  %s %s   busy %s   busy %s us   idle %s us",
 	    m->totals ? "messages" : "messages/s", cell(m, TOP_TAB_THREADS, "msgs_per_s", t, a, 32),
-	    cell(m, TOP_TAB_THREADS, "busy_pct", t, b, 32),
+	    pct_cell(m, TOP_TAB_THREADS, "busy_pct", t, b, 32),
 	    cell(m, TOP_TAB_THREADS, "busy_us", t, c, 32),
 	    cell(m, TOP_TAB_THREADS, "idle_us", t, d, 32));
 	add(l, A_NORMAL,
@@ -143,8 +224,10 @@ thread_details(struct view *v, struct lines *l, const struct top_thread *t)
 	}
 	add_history(v, l, TOP_TAB_THREADS, (uint32_t)(t - m->threads), "Busy %");
 	add(l, A_NORMAL, "%s", "");
-	add(l, A_BOLD, "Pollers (%u)   %-24s %6s %-7s %-7s %9s %6s", t->pollers, "NAME", "ID",
-	    "KIND", "STATE", m->totals ? "RUNS" : "RUNS/s", "BUSY%");
+	snprintf(title, sizeof(title), "Pollers (%u)", t->pollers);
+	namew = name_width(40);
+	indent = add_table_head(l, namew + 40, title, "%-*s %6s %-7s %-7s %9s %6s", namew, "NAME",
+				"ID", "KIND", "STATE", m->totals ? "RUNS" : "RUNS/s", "BUSY%");
 	for (i = 0; i < m->nr_pollers; i++) {
 		const struct top_poller *p = &m->pollers[i];
 
@@ -152,14 +235,14 @@ thread_details(struct view *v, struct lines *l, const struct top_thread *t)
 			continue;
 		}
 		shown++;
-		add(l, view_attr(v, view_style_of_activity(p->activity)),
-		    "              %-24.24s %6" PRIu64 " %-7s %-7s %9s %6s", p->name, p->key,
-		    p->kind == REEF_SHM_POLLER_TIMED ? "timed" : "active", p->activity,
-		    cell(m, TOP_TAB_POLLERS, "runs_per_s", p, a, 32),
-		    cell(m, TOP_TAB_POLLERS, "busy_pct", p, b, 32));
+		add_row(l, view_attr(v, view_style_of_activity(p->activity)),
+			"%*s%-*.*s %6" PRIu64 " %-7s %-7s %9s %6s", indent, "", namew, namew,
+			p->name, p->key, p->kind == REEF_SHM_POLLER_TIMED ? "timed" : "active",
+			p->activity, cell(m, TOP_TAB_POLLERS, "runs_per_s", p, a, 32),
+			cell(m, TOP_TAB_POLLERS, "busy_pct", p, b, 32));
 	}
 	if (shown == 0) {
-		add(l, A_DIM, "              none");
+		add(l, A_DIM, "%*snone", indent, "");
 	}
 	add(l, A_NORMAL, "%s", "");
 	add(l, A_BOLD, "io_channels (%u)", t->io_channels);
@@ -171,12 +254,12 @@ thread_details(struct view *v, struct lines *l, const struct top_thread *t)
 			continue;
 		}
 		shown++;
-		add(l, A_NORMAL, "              %-24s device %" PRIu64 "   refs %u",
-		    ch->device_row >= 0 ? m->devices[ch->device_row].name : "?", ch->device_id,
-		    ch->ref);
+		add_row(l, A_NORMAL, "%*s%-24s device %" PRIu64 "   refs %u", indent, "",
+			ch->device_row >= 0 ? m->devices[ch->device_row].name : "?", ch->device_id,
+			ch->ref);
 	}
 	if (shown == 0) {
-		add(l, A_DIM, "              none");
+		add(l, A_DIM, "%*snone", indent, "");
 	}
 }
 
@@ -231,22 +314,21 @@ poller_details(struct view *v, struct lines *l, const struct top_poller *p)
 	    reef_shm_poller_state_str(p->state), cell(m, TOP_TAB_POLLERS, "period_us", p, b, 32));
 	add(l, A_NORMAL, "  registered %.1f s ago   slot %u (generation %u)",
 	    ago_s(m, p->registered_tsc), p->slot, p->gen);
-	add(l, A_NORMAL, "  runs %s%s  busy runs %s%s  busy %s%%",
+	add(l, A_NORMAL, "  runs %s%s  busy runs %s%s  busy %s",
 	    cell(m, TOP_TAB_POLLERS, "runs_per_s", p, a, 32), m->totals ? "" : "/s",
 	    cell(m, TOP_TAB_POLLERS, "busy_runs_per_s", p, b, 32), m->totals ? "" : "/s",
-	    cell(m, TOP_TAB_POLLERS, "busy_pct", p, c, 32));
+	    pct_cell(m, TOP_TAB_POLLERS, "busy_pct", p, c, 32));
 	add(l, A_NORMAL, "  totals: %" PRIu64 " runs, %" PRIu64 " busy", p->runs.total,
 	    p->busy_runs.total);
 	if (p->timing || p->timed_runs.total != 0) {
 		char f[32];
 
 		add(l, A_NORMAL,
-		    "  timing %s: %s cycles/run   cpu %s%%   longest run %s   %" PRIu64
-		    " runs timed",
+		    "  timing %s: %s cycles/run   cpu %s   longest run %s   %" PRIu64 " runs timed",
 		    p->timing ? "on" : "off (earlier measurements)",
 		    cell(m, TOP_TAB_POLLERS, "cycles_per_run", p, d, 32),
-		    cell(m, TOP_TAB_POLLERS, "cpu_pct", p, e, 32), dur(m, p->max_run_tsc, f, 32),
-		    p->timed_runs.total);
+		    pct_cell(m, TOP_TAB_POLLERS, "cpu_pct", p, e, 32),
+		    dur(m, p->max_run_tsc, f, 32), p->timed_runs.total);
 	} else {
 		add(l, A_DIM, "  timing off: T measures its cycles per run");
 	}
@@ -266,18 +348,19 @@ reactor_details(struct view *v, struct lines *l, const struct top_reactor *r)
 	const struct top_model *m = v->m;
 	const struct top_thread *cul = top_model_thread_by_id(m, r->longest_thread_id);
 	const struct top_thread *cur = top_model_thread_by_id(m, r->cur_thread_id);
-	char a[32], b[32], c[32];
+	char a[32], b[32], c[32], title[32];
+	int indent, namew;
 	uint32_t i;
 
 	add(l, A_BOLD, "Reactor on core %u", r->lcore);
 	add(l, view_attr(v, view_style_of_activity(r->activity)), "  state %s (%s)   interrupt %s",
 	    r->activity, reef_shm_reactor_state_str(r->state),
 	    cell(m, TOP_TAB_REACTORS, "interrupt", r, a, 32));
-	add(l, A_NORMAL, "  busy %s%%   %s %s   asleep %s%%",
-	    cell(m, TOP_TAB_REACTORS, "busy_pct", r, a, 32),
+	add(l, A_NORMAL, "  busy %s   %s %s   asleep %s",
+	    pct_cell(m, TOP_TAB_REACTORS, "busy_pct", r, a, 32),
 	    m->totals ? "iterations" : "iterations/s",
 	    cell(m, TOP_TAB_REACTORS, "iterations_per_s", r, b, 32),
-	    cell(m, TOP_TAB_REACTORS, "sleep_pct", r, c, 32));
+	    pct_cell(m, TOP_TAB_REACTORS, "sleep_pct", r, c, 32));
 	add(l, A_NORMAL, "  longest iteration %s, in %s on thread %s",
 	    dur(m, r->longest_iter_tsc, a, sizeof(a)), r->longest_name[0] ? r->longest_name : "-",
 	    cul ? cul->name : (r->longest_thread_id ? "(gone)" : "-"));
@@ -302,18 +385,20 @@ reactor_details(struct view *v, struct lines *l, const struct top_reactor *r)
 	    r->threads_out);
 	add_history(v, l, TOP_TAB_REACTORS, (uint32_t)(r - m->reactors), "Busy %");
 	add(l, A_NORMAL, "%s", "");
-	add(l, A_BOLD, "Threads (%u)   %-24s %6s %-8s %6s %8s", r->thread_count, "NAME", "ID",
-	    "STATE", "BUSY%", m->totals ? "MSGS" : "MSGS/s");
+	snprintf(title, sizeof(title), "Threads (%u)", r->thread_count);
+	namew = name_width(32);
+	indent = add_table_head(l, namew + 32, title, "%-*s %6s %-8s %6s %8s", namew, "NAME", "ID",
+				"STATE", "BUSY%", m->totals ? "MSGS" : "MSGS/s");
 	for (i = 0; i < m->nr_threads; i++) {
 		const struct top_thread *t = &m->threads[i];
 
 		if (t->lcore != r->lcore) {
 			continue;
 		}
-		add(l, view_attr(v, view_style_of_activity(t->activity)),
-		    "              %-24.24s %6" PRIu64 " %-8s %6s %8s", t->name, t->key,
-		    t->activity, cell(m, TOP_TAB_THREADS, "busy_pct", t, a, 32),
-		    cell(m, TOP_TAB_THREADS, "msgs_per_s", t, b, 32));
+		add_row(l, view_attr(v, view_style_of_activity(t->activity)),
+			"%*s%-*.*s %6" PRIu64 " %-8s %6s %8s", indent, "", namew, namew, t->name,
+			t->key, t->activity, cell(m, TOP_TAB_THREADS, "busy_pct", t, a, 32),
+			cell(m, TOP_TAB_THREADS, "msgs_per_s", t, b, 32));
 	}
 }
 
@@ -344,9 +429,9 @@ channel_details(struct view *v, struct lines *l, const struct top_channel *ch)
 			if (o->device_row != ch->device_row) {
 				continue;
 			}
-			add(l, A_NORMAL, "    thread %-24s core %-4s refs %u",
-			    o->thread_row >= 0 ? m->threads[o->thread_row].name : "?",
-			    cell(m, TOP_TAB_CHANNELS, "core", o, core, sizeof(core)), o->ref);
+			add_row(l, A_NORMAL, "    thread %-24s core %-4s refs %u",
+				o->thread_row >= 0 ? m->threads[o->thread_row].name : "?",
+				cell(m, TOP_TAB_CHANNELS, "core", o, core, sizeof(core)), o->ref);
 		}
 	}
 }
@@ -379,6 +464,8 @@ help(struct view *v, struct lines *l)
 	add(l, A_NORMAL, "%s", "");
 	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		add(l, A_NORMAL, "  %-20s %s", keys[i][0], keys[i][1]);
+		/* A long description wraps under itself, the keys stay alone on the left. */
+		l->hang[l->n - 1] = 23;
 	}
 	add(l, A_NORMAL, "%s", "");
 	add(l, A_NORMAL, "  Rates are per second over the last interval; busy %% of a thread is");
@@ -386,9 +473,9 @@ help(struct view *v, struct lines *l)
 	add(l, A_NORMAL, "  the share of runs that found work, of a reactor its busy time.");
 	add(l, A_NORMAL, "  Colours: %s busy, %s idle, %s paused, %s asleep, %s exiting/stalled.",
 	    v->color ? "green" : "plain", v->color ? "blue" : "dim",
-	    v->color ? "yellow" : "underlined", v->color ? "cyan" : "plain",
+	    v->color ? "yellow" : "underlined", v->color ? "cyan" : "dim underlined",
 	    v->color ? "red" : "bold");
-	add(l, A_DIM, "  Any key closes this help.");
+	add(l, A_DIM, "  Up Down PgUp PgDn scroll, any other key closes this help.");
 }
 
 static void
@@ -400,8 +487,8 @@ sort_menu(struct view *v, struct lines *l)
 	cols = top_columns(v->tab, &n);
 	add(l, A_BOLD, "Sort by (Enter picks, Esc keeps)");
 	for (c = 0; c < n; c++) {
-		add(l, c == v->sort_sel ? view_attr(v, STYLE_SELECTED) : (int)A_NORMAL,
-		    "  %-12s %-18s ", top_column_title(v->m, &cols[c]), cols[c].key);
+		add_row(l, c == v->sort_sel ? view_attr(v, STYLE_SELECTED) : (int)A_NORMAL,
+			"  %-12s %-18s ", top_column_title(v->m, &cols[c]), cols[c].key);
 	}
 }
 
@@ -523,14 +610,78 @@ bytes_for(const char *text, int cols)
 	return i;
 }
 
+/* A line on the screen: a piece of a popup line, indented when it continues one. */
+struct shown {
+	const char *text;
+	int bytes;
+	int indent;
+	int attr;
+};
+
+static struct shown g_shown[POPUP_LINES * 4];
+
+/*
+ * Lay the lines out width columns wide: prose wraps at a space with the
+ * continuation indented under the line, table rows are cut. Returns how many.
+ */
+static int
+wrap_lines(const struct lines *l, int width)
+{
+	int i, n = 0;
+
+	for (i = 0; i < l->n; i++) {
+		const char *t = l->text[i];
+		int lead = (int)strspn(t, " "), indent = 0;
+
+		do {
+			int room = width - indent, len = bytes_for(t, room), cut = len;
+
+			if (!l->table[i] && t[len] != '\0') {
+				/*
+				 * Between two fields ("polls 12   messages waiting 4")
+				 * rather than inside one, else at the last space that
+				 * fits; past the indentation either way.
+				 */
+				while (cut > lead && !(t[cut] == ' ' && t[cut - 1] == ' ')) {
+					cut--;
+				}
+				if (cut <= lead || cut < len / 2) {
+					cut = len;
+					while (cut > lead && t[cut] != ' ') {
+						cut--;
+					}
+				}
+				if (cut <= lead) {
+					cut = len;
+				}
+			}
+			if (n == (int)(sizeof(g_shown) / sizeof(g_shown[0]))) {
+				return n;
+			}
+			g_shown[n++] = (struct shown){t, cut, indent, l->attr[i]};
+			if (l->table[i]) {
+				break;
+			}
+			t += cut;
+			t += strspn(t, " ");
+			indent = l->hang[i] != 0 ? l->hang[i] : lead + 2;
+			if (indent >= width / 2) {
+				indent = lead + 2 < width / 2 ? lead + 2 : 0;
+			}
+		} while (*t != '\0');
+	}
+	return n;
+}
+
 void
 view_draw_popup(struct view *v)
 {
 	struct lines *l = &g_lines;
-	int rows, cols, h, w, y, x, i, inner;
+	int rows, cols, h, w, y, x, i, inner, n;
 	WINDOW *win;
 
 	getmaxyx(stdscr, rows, cols);
+	g_inner_cols = cols - 6;
 	fill(v, l);
 	w = 0;
 	for (i = 0; i < l->n; i++) {
@@ -545,7 +696,8 @@ view_draw_popup(struct view *v)
 	if (w < 20) {
 		w = cols;
 	}
-	h = l->n + 2;
+	n = wrap_lines(l, w - 4);
+	h = n + 2;
 	if (h > rows - 2) {
 		h = rows - 2;
 	}
@@ -553,8 +705,8 @@ view_draw_popup(struct view *v)
 		return;
 	}
 	inner = h - 2;
-	if (v->popup_scroll > l->n - inner) {
-		v->popup_scroll = l->n - inner;
+	if (v->popup_scroll > n - inner) {
+		v->popup_scroll = n - inner;
 	}
 	if (v->popup_scroll < 0) {
 		v->popup_scroll = 0;
@@ -567,15 +719,19 @@ view_draw_popup(struct view *v)
 	}
 	werase(win);
 	box(win, 0, 0);
-	for (i = 0; i < inner && v->popup_scroll + i < l->n; i++) {
-		int k = v->popup_scroll + i;
+	for (i = 0; i < inner && v->popup_scroll + i < n; i++) {
+		const struct shown *sh = &g_shown[v->popup_scroll + i];
 
-		wattron(win, l->attr[k]);
-		mvwaddnstr(win, 1 + i, 2, l->text[k], bytes_for(l->text[k], w - 4));
-		wattroff(win, l->attr[k]);
+		wattron(win, sh->attr);
+		mvwaddnstr(win, 1 + i, 2 + sh->indent, sh->text, sh->bytes);
+		wattroff(win, sh->attr);
 	}
-	if (l->n > inner) {
-		mvwprintw(win, h - 1, w - 16, " %d/%d ", v->popup_scroll + inner, l->n);
+	if (n > inner) {
+		char more[32];
+
+		/* Where we are, on the bottom border: the arrows scroll. */
+		snprintf(more, sizeof(more), " %d/%d ", v->popup_scroll + inner, n);
+		mvwaddstr(win, h - 1, w - 2 - (int)strlen(more), more);
 	}
 	wnoutrefresh(win);
 	delwin(win);

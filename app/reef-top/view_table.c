@@ -92,21 +92,41 @@ draw_title(struct view *v, int cols)
 	const struct top_model *m = v->m;
 	const struct reef_shm_snapshot *snap = top_model_snapshot(m);
 	const char *state = reef_shm_region_state_str(snap->header.state);
-	char left[256], right[96], up[32];
-	int attr = view_attr(v, STYLE_HEADER);
+	char left[256], right[96], up[32], tick[32], every[16];
+	int attr = view_attr(v, STYLE_HEADER), drop;
 
 	top_fmt_duration(top_model_seconds(m, snap->tsc - snap->header.created_tsc), up,
 			 sizeof(up));
 	if (v->liveness == TOP_PRIMARY_STOPPING) {
 		state = "stopping";
 	}
-	snprintf(left, sizeof(left), " reef-top  app %s  pid %d  up %s  tick %.1f MHz  state %s",
-		 v->src->name, (int)v->src->pid, up, (double)m->tsc_hz / 1e6, state);
-	snprintf(right, sizeof(right), "%s%s every %.2gs ", v->frozen ? "[FROZEN] " : "",
-		 m->totals ? "[TOTALS]" : "[interval]", v->delay_s);
+	snprintf(tick, sizeof(tick), "  tick %.1f MHz", (double)m->tsc_hz / 1e6);
+	view_fmt_seconds(v->delay_s, every, sizeof(every));
+	snprintf(right, sizeof(right), "%s%s every %ss ", v->frozen ? "[FROZEN] " : "",
+		 m->totals ? "[TOTALS]" : "[interval]", every);
+	/*
+	 * Frozen and totals change what every number means: they stay on a
+	 * narrow screen, the tick rate and the pid give way first.
+	 */
+	for (drop = 0; drop < 3; drop++) {
+		char pid[24] = "";
+
+		if (drop < 2) {
+			snprintf(pid, sizeof(pid), "  pid %d", (int)v->src->pid);
+		}
+		snprintf(left, sizeof(left), " reef-top  app %s%s  up %s%s  state %s", v->src->name,
+			 pid, up, drop == 0 ? tick : "", state);
+		if ((int)(strlen(left) + strlen(right)) < cols) {
+			break;
+		}
+	}
 	bar(0, cols, attr);
-	put(0, 0, cols, left, attr);
-	if ((int)(strlen(left) + strlen(right)) < cols) {
+	if ((int)(strlen(left) + strlen(right)) < cols || (int)strlen(right) >= cols) {
+		put(0, 0, cols, left, attr);
+	} else {
+		put(0, 0, cols - (int)strlen(right) - 1, left, attr);
+	}
+	if ((int)strlen(right) < cols) {
 		int ra = attr;
 
 		if (v->frozen || v->liveness == TOP_PRIMARY_STOPPING) {
@@ -134,6 +154,14 @@ draw_counts(struct view *v, int cols)
 		     "  clients %u",
 		     m->nr_threads, m->nr_pollers, paused, m->nr_reactors, m->nr_devices,
 		     m->nr_channels, m->nr_clients);
+	if (n >= cols) {
+		/* 80 columns: one space between counts keeps the clients in view. */
+		n = snprintf(line, sizeof(line),
+			     " threads %u pollers %u (%u paused) reactors %u devices %u channels %u"
+			     " clients %u",
+			     m->nr_threads, m->nr_pollers, paused, m->nr_reactors, m->nr_devices,
+			     m->nr_channels, m->nr_clients);
+	}
 	if (snap->skipped != 0 && n > 0 && (size_t)n < sizeof(line)) {
 		/* Rows the primary rewrote too fast to copy are missing: say so. */
 		snprintf(line + n, sizeof(line) - (size_t)n,
@@ -368,11 +396,18 @@ draw_status(struct view *v, int y, int cols)
 
 	move(y, 0);
 	clrtoeol();
-	if (v->input != INPUT_NONE) {
-		snprintf(line, sizeof(line), "%s%s_",
-			 v->input == INPUT_FILTER
-				 ? " Filter (Enter keeps, Esc clears): "
-				 : " Refresh every (seconds, Enter sets, Esc keeps): ",
+	if (v->input == INPUT_FILTER) {
+		snprintf(line, sizeof(line), " Filter (Enter keeps, Esc clears): %s_",
+			 v->input_buf);
+		put(y, 0, cols, line, A_BOLD);
+		return;
+	}
+	if (v->input == INPUT_DELAY) {
+		char every[16];
+
+		view_fmt_seconds(v->delay_s, every, sizeof(every));
+		snprintf(line, sizeof(line),
+			 " Refresh every (now %s s; Enter sets, Esc keeps): %s_", every,
 			 v->input_buf);
 		put(y, 0, cols, line, A_BOLD);
 		return;
