@@ -29,11 +29,20 @@ struct reef_lw_thread {
 };
 
 /* What the watchdog saw a reactor doing in a long iteration. */
-struct reef_stall_seen {
-	uint64_t iteration;
+/* What the watchdog saw running: a thread, and the poller or message inside it. */
+struct reef_stall_obs {
 	uint64_t thread_id;
 	uint64_t poller_id;
 	uint64_t msg_fn;
+};
+
+struct reef_stall_seen {
+	uint64_t iteration;
+	/* The latest run of equal looks, and the longest run so far: the culprit. */
+	struct reef_stall_obs cur;
+	uint32_t cur_looks;
+	struct reef_stall_obs best;
+	uint32_t best_looks;
 	/* Wall and CPU time of the reactor's OS thread at the first and last look (ns). */
 	uint64_t first_wall_ns;
 	uint64_t first_cpu_ns;

@@ -8,7 +8,9 @@
  * reads per run, so the poller (or message) inside it is found by sampling: a
  * watchdog pthread looks at what each reactor is running whenever an
  * iteration has lasted longer than its sampling period, and the reactor takes
- * that observation when the long iteration ends.
+ * those observations when the long iteration ends. The culprit is what the
+ * most consecutive looks saw (the longest run, not merely the last one), and
+ * only when it is inside the thread the reactor measured as the slowest.
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -59,6 +61,8 @@ reef__stall_sample(uint64_t now)
 		struct reef_reactor *reactor = reef__reactor_get(lcore);
 		struct reef_shm_reactor *shm = reactor->shm;
 		struct reef_shm_thread *tshm;
+		struct reef_stall_seen *seen;
+		struct reef_stall_obs obs;
 		uint64_t iteration, wall_ns, cpu_ns;
 		uint64_t start = __atomic_load_n(&shm->iter_start_tsc, __ATOMIC_RELAXED);
 		uint64_t thread_id = __atomic_load_n(&shm->cur_thread_id, __ATOMIC_RELAXED);
@@ -72,22 +76,34 @@ reef__stall_sample(uint64_t now)
 		if (tshm == NULL || __atomic_load_n(&tshm->id, __ATOMIC_RELAXED) != thread_id) {
 			continue;
 		}
+		obs.thread_id = thread_id;
+		obs.poller_id = __atomic_load_n(&tshm->running_poller_id, __ATOMIC_RELAXED);
+		obs.msg_fn = __atomic_load_n(&tshm->running_msg_fn, __ATOMIC_RELAXED);
 		iteration = __atomic_load_n(&shm->iterations, __ATOMIC_RELAXED);
 		wall_ns = clock_ns(CLOCK_MONOTONIC);
 		cpu_ns = reactor->has_cpu_clock ? clock_ns(reactor->cpu_clock) : 0;
+		seen = &reactor->seen;
 		/* Private to the primary: a tiny seqlock between watchdog and reactor. */
 		reef_seqlock_write_begin(&reactor->seen_seq);
-		if (reactor->seen.iteration != iteration || reactor->seen.first_wall_ns == 0) {
-			reactor->seen.first_wall_ns = wall_ns;
-			reactor->seen.first_cpu_ns = cpu_ns;
+		if (seen->iteration != iteration || seen->first_wall_ns == 0) {
+			seen->first_wall_ns = wall_ns;
+			seen->first_cpu_ns = cpu_ns;
+			seen->cur_looks = 0;
+			seen->best_looks = 0;
 		}
-		reactor->seen.iteration = iteration;
-		reactor->seen.thread_id = thread_id;
-		reactor->seen.poller_id =
-			__atomic_load_n(&tshm->running_poller_id, __ATOMIC_RELAXED);
-		reactor->seen.msg_fn = __atomic_load_n(&tshm->running_msg_fn, __ATOMIC_RELAXED);
-		reactor->seen.last_wall_ns = wall_ns;
-		reactor->seen.last_cpu_ns = cpu_ns;
+		seen->iteration = iteration;
+		if (seen->cur_looks != 0 && memcmp(&seen->cur, &obs, sizeof(obs)) == 0) {
+			seen->cur_looks++;
+		} else {
+			seen->cur = obs;
+			seen->cur_looks = 1;
+		}
+		if (seen->cur_looks > seen->best_looks) {
+			seen->best = seen->cur;
+			seen->best_looks = seen->cur_looks;
+		}
+		seen->last_wall_ns = wall_ns;
+		seen->last_cpu_ns = cpu_ns;
 		reef_seqlock_write_end(&reactor->seen_seq);
 	}
 }
@@ -147,24 +163,36 @@ name_culprit(struct reef_reactor *reactor, struct reef_thread *longest, char *na
 
 		*cpu_pct = (unsigned int)(cpu >= wall ? 100 : cpu * 100 / wall);
 	}
-	thread = thread_on_reactor(reactor, seen.thread_id);
+	/*
+	 * The looks name a poller inside one thread; the reactor timed each thread
+	 * exactly. When they disagree, the looks caught a moment outside the slow
+	 * part: name only the thread measured.
+	 */
+	if (seen.best_looks == 0 ||
+	    (longest != NULL && seen.best.thread_id != reef_thread_get_id(longest))) {
+		return 0;
+	}
+	thread = thread_on_reactor(reactor, seen.best.thread_id);
 	if (thread == NULL) {
 		return 0;
 	}
-	*thread_id = seen.thread_id;
-	if (seen.poller_id != 0 && seen.poller_id != UINT64_MAX) {
-		struct reef_poller *poller = reef_thread_get_poller_by_id(thread, seen.poller_id);
+	*thread_id = seen.best.thread_id;
+	snprintf(name, len, "thread %s", reef_thread_get_name(thread));
+	if (seen.best.poller_id != 0 && seen.best.poller_id != UINT64_MAX) {
+		struct reef_poller *poller =
+			reef_thread_get_poller_by_id(thread, seen.best.poller_id);
 
 		reef_strcpy_trunc(name, len, poller ? reef_poller_get_name(poller) : "poller");
-		return seen.poller_id;
+		return seen.best.poller_id;
 	}
-	if (seen.msg_fn != 0) {
+	if (seen.best.msg_fn != 0) {
 		Dl_info info;
 
-		if (dladdr((void *)(uintptr_t)seen.msg_fn, &info) != 0 && info.dli_sname != NULL) {
+		if (dladdr((void *)(uintptr_t)seen.best.msg_fn, &info) != 0 &&
+		    info.dli_sname != NULL) {
 			snprintf(name, len, "msg %s", info.dli_sname);
 		} else {
-			snprintf(name, len, "msg %#llx", (unsigned long long)seen.msg_fn);
+			snprintf(name, len, "msg %#llx", (unsigned long long)seen.best.msg_fn);
 		}
 	}
 	return 0;
@@ -203,8 +231,10 @@ reef__stall_account(struct reef_reactor *reactor, uint64_t duration, struct reef
 	if (strncmp(name, "thread ", 7) == 0) {
 		snprintf(where, sizeof(where), "in %s", name);
 	} else {
+		struct reef_thread *on = thread_on_reactor(reactor, thread_id);
+
 		snprintf(where, sizeof(where), "in %s on thread %s", name,
-			 longest ? reef_thread_get_name(longest) : "?");
+			 on ? reef_thread_get_name(on) : "?");
 	}
 	REEF_WARNLOG_RATELIMITED(
 		STALL_LOG_INTERVAL_MS,

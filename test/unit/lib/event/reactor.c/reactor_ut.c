@@ -382,6 +382,101 @@ reactor_stall_unsampled_names_the_thread(void)
 	teardown();
 }
 
+/* Spends STALL_TICKS per look, with the watchdog looking after each: arg looks. */
+static int
+looked_fn(void *arg)
+{
+	int looks = (int)(intptr_t)arg, i;
+
+	for (i = 0; i < looks; i++) {
+		reef_env_fake_advance_ticks(STALL_TICKS);
+		reef__stall_sample(reef_get_ticks());
+	}
+	return REEF_POLLER_BUSY;
+}
+
+static struct reef_poller *g_quick, *g_long;
+
+static void
+register_quick_then_long(void *arg)
+{
+	(void)arg;
+	/* Active pollers run newest first: long_one runs, then quick_one gets the last look. */
+	g_quick = reef_poller_register_named(looked_fn, (void *)(intptr_t)1, 0, "quick_one");
+	g_long = reef_poller_register_named(looked_fn, (void *)(intptr_t)3, 0, "long_one");
+}
+
+static void
+register_quick(void *arg)
+{
+	(void)arg;
+	g_quick = reef_poller_register_named(looked_fn, (void *)(intptr_t)1, 0, "quick_one");
+}
+
+static void
+unregister_looked(void *arg)
+{
+	(void)arg;
+	reef_poller_unregister(&g_quick);
+	if (g_long != NULL) {
+		reef_poller_unregister(&g_long);
+	}
+}
+
+/* The culprit is what most looks saw, not merely the last look. */
+static void
+reactor_stall_culprit_is_the_most_seen_poller(void)
+{
+	struct reef_shm_reactor copy;
+	struct reef_reactor *r;
+	struct reef_thread *t;
+
+	setup();
+	r = reef__reactor_get(1);
+	t = thread_on("two_pollers", 1);
+	reef_thread_send_msg(t, register_quick_then_long, NULL);
+	ut_log_capture();
+	reef__reactor_run_once(r);
+	reef__reactor_run_once(r);
+	ut_log_release();
+	CU_ASSERT_FATAL(reef_shm_read(g_ut_region, REEF_SHM_REACTORS, 1, &copy) == 0);
+	CU_ASSERT_STRING_EQUAL(copy.longest_name, "long_one");
+	CU_ASSERT(copy.longest_poller_id == reef_poller_get_id(g_long));
+	CU_ASSERT(copy.longest_thread_id == reef_thread_get_id(t));
+	reef_thread_send_msg(t, unregister_looked, NULL);
+	reef__reactor_run_once(r);
+	teardown();
+}
+
+/* A look inside another thread than the one measured slowest names only the slow thread. */
+static void
+reactor_stall_ignores_looks_outside_the_slowest_thread(void)
+{
+	struct reef_shm_reactor copy;
+	struct reef_reactor *r;
+	struct reef_thread *slow, *peeked;
+
+	setup();
+	r = reef__reactor_get(2);
+	slow = thread_on("slow_a", 2);
+	peeked = thread_on("peeked_b", 2);
+	reef_thread_send_msg(slow, register_spender, (void *)(intptr_t)(STALL_TICKS * 3));
+	reef_thread_send_msg(peeked, register_quick, NULL);
+	g_long = NULL;
+	ut_log_capture();
+	reef__reactor_run_once(r);
+	reef__reactor_run_once(r);
+	ut_log_release();
+	CU_ASSERT_FATAL(reef_shm_read(g_ut_region, REEF_SHM_REACTORS, 2, &copy) == 0);
+	CU_ASSERT_STRING_EQUAL(copy.longest_name, "thread slow_a");
+	CU_ASSERT(copy.longest_poller_id == 0);
+	CU_ASSERT(copy.longest_thread_id == reef_thread_get_id(slow));
+	reef_thread_send_msg(slow, unregister_spender, NULL);
+	reef_thread_send_msg(peeked, unregister_looked, NULL);
+	reef__reactor_run_once(r);
+	teardown();
+}
+
 static void
 reactor_destroys_exited_threads(void)
 {
@@ -436,6 +531,8 @@ add_tests(CU_pSuite suite)
 	UT_ADD(suite, reactor_accounts_busy_and_idle);
 	UT_ADD(suite, reactor_stall_names_the_culprit_poller);
 	UT_ADD(suite, reactor_stall_unsampled_names_the_thread);
+	UT_ADD(suite, reactor_stall_culprit_is_the_most_seen_poller);
+	UT_ADD(suite, reactor_stall_ignores_looks_outside_the_slowest_thread);
 	UT_ADD(suite, reactor_destroys_exited_threads);
 	UT_ADD(suite, reactor_stops_when_out_of_threads);
 	return 0;
