@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Run one of tools/bpf/*.bt against a running Reef primary.
 #
-#   tools/bpftrace.sh PID SCRIPT [SECONDS]   run SCRIPT (for SECONDS, or until Ctrl-C)
+#   tools/bpftrace.sh PID SCRIPT [SECONDS]   run SCRIPT (for SECONDS, or until Ctrl-C);
+#                                            SCRIPT: a path, or a name in tools/bpf/
 #   tools/bpftrace.sh -l PID                 list the primary's reef probes
 #
 # The scripts name the program and the pid through the placeholders
@@ -27,8 +28,9 @@ usage() {
 Usage: $me PID SCRIPT [SECONDS]
        $me -l PID
 
-Run a bpftrace script of tools/bpf/ against the running Reef primary PID, for
-SECONDS or until Ctrl-C, or list the primary's reef USDT probes (-l).
+Run a bpftrace script (a path, or the name of one in tools/bpf/) against the
+running Reef primary PID, for SECONDS or until Ctrl-C, or list the primary's
+reef USDT probes (-l).
 Needs root and bpftrace. Scripts: $(cd "$(dirname "$0")/bpf" 2>/dev/null && ls -- *.bt 2>/dev/null | tr '\n' ' ')
 EOT
 }
@@ -66,6 +68,26 @@ find_primary() {
 # A live primary holds a lock on its runtime directory's config file (root: /var/run/dpdk).
 holds_primary_lock() {
 	lslocks -n -r -o PID,PATH 2>/dev/null | grep -q -E "^$1 (/var)?/run/dpdk/reef_[^/]+/config\$"
+}
+
+# bpftrace 0.17 prints every map at exit, the emptied ones as blank lines: hold
+# blank lines back until more output follows, so the trailing ones go. Line by
+# line (stall.bt prints as it goes), and deaf to the Ctrl-C meant for bpftrace,
+# which prints the summaries after it.
+# (bash's read, not awk: mawk reads a pipe in blocks and would hold lines back.)
+drop_trailing_blanks() {
+	local line held=0
+	trap '' INT
+	while IFS= read -r line || [ -n "$line" ]; do
+		if [[ $line =~ ^[[:space:]]*$ ]]; then
+			held=$((held + 1))
+			continue
+		fi
+		for (( ; held > 0; held--)); do
+			echo
+		done
+		printf '%s\n' "$line"
+	done
 }
 
 # Pass bpftrace's stderr on; if it failed because BPF is refused, say only that.
@@ -108,6 +130,15 @@ fi
 [ $# -ge 2 ] && [ $# -le 3 ] || die 2 "wants PID SCRIPT [SECONDS] (try -h)"
 src=$2
 secs=${3:-}
+# A bare name (stall, stall.bt) is one of tools/bpf/.
+if [ ! -f "$src" ] && [[ $src != */* ]]; then
+	for try in "$(dirname "$0")/bpf/$src" "$(dirname "$0")/bpf/$src.bt"; do
+		if [ -f "$try" ]; then
+			src=$try
+			break
+		fi
+	done
+fi
 [ -f "$src" ] || die 2 "no script '$src' (they are in tools/bpf/)"
 grep -q __REEF_BIN__ "$src" || die 2 "'$src' has no __REEF_BIN__ placeholder: not a Reef script"
 [ -z "$secs" ] || [[ $secs =~ ^[1-9][0-9]*$ ]] || die 2 "SECONDS must be a whole number above 0, not '$secs'"
@@ -120,7 +151,7 @@ if [ -n "$secs" ]; then
 	printf '\ninterval:s:%s\n{\n\texit();\n}\n' "$secs" >>"$script"
 fi
 
-bpftrace -p "$pid" "$script" 2>"$err"
-rc=$?
+bpftrace -p "$pid" "$script" 2>"$err" | drop_trailing_blanks
+rc=${PIPESTATUS[0]}
 report_stderr "$rc" "$err"
 exit "$rc"

@@ -66,6 +66,20 @@ minus(uint64_t a, uint64_t b)
 	return a >= b ? a - b : a;
 }
 
+/*
+ * A quantile whose rank is the last sample (p99 of fewer than 100 runs, any
+ * quantile of one) is the maximum: report that rather than its bucket's
+ * middle, so that one run does not show a p50 below its own maximum.
+ */
+static uint64_t
+quantile_or_max(const uint64_t *counts, uint64_t n, double q, uint64_t max)
+{
+	if ((uint64_t)ceil(q * (double)n) >= n) {
+		return max;
+	}
+	return rt_quantile(counts, n, q, max);
+}
+
 void
 rt_summarize(const struct rt_hist *cur, const struct rt_hist *prev, uint64_t epoch,
 	     struct rt_summary *out)
@@ -104,7 +118,7 @@ rt_summarize(const struct rt_hist *cur, const struct rt_hist *prev, uint64_t epo
 		max = hi == UINT64_MAX ? (cur->max_all > lo ? cur->max_all : lo) : hi;
 	}
 	out->max = max;
-	out->p50 = rt_quantile(delta, n, 0.50, max);
-	out->p90 = rt_quantile(delta, n, 0.90, max);
-	out->p99 = rt_quantile(delta, n, 0.99, max);
+	out->p50 = quantile_or_max(delta, n, 0.50, max);
+	out->p90 = quantile_or_max(delta, n, 0.90, max);
+	out->p99 = quantile_or_max(delta, n, 0.99, max);
 }

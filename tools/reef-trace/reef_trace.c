@@ -369,6 +369,23 @@ report_interval(const struct trace_opts *o, struct rt_report *r, struct reef_tra
 	return 0;
 }
 
+/*
+ * Remove the --export snapshot as we stop, unless another reef-trace of the
+ * same app wrote the current one: its snapshot must stay for reef-top.
+ */
+static void
+export_remove_own(const struct rt_target *t)
+{
+	struct reef_trace_export *exp = NULL;
+
+	if (reef_trace_export_read(t->app, t->pid, &exp) == 0 && exp->writer_pid != getpid()) {
+		reef_trace_export_free(&exp);
+		return;
+	}
+	reef_trace_export_free(&exp);
+	reef_trace_export_remove(t->app);
+}
+
 static int
 run(const struct trace_opts *o, const struct rt_target *t, struct reef_trace_bpf *skel)
 {
@@ -425,7 +442,7 @@ run(const struct trace_opts *o, const struct rt_target *t, struct reef_trace_bpf
 		}
 	}
 	if (o->export) {
-		reef_trace_export_remove(t->app);
+		export_remove_own(t);
 	}
 	rt_tables_free(tables);
 	rt_sym_close(sym);

@@ -477,6 +477,19 @@ hist_summary_of_an_interval_is_the_difference(void)
 	/* Nothing ran: all zero. */
 	rt_summarize(&prev, &prev, 4, &s);
 	CU_ASSERT(s.count == 0 && s.p50 == 0 && s.max == 0);
+
+	/* One run: every quantile is that run, never below its own maximum. */
+	cur = prev;
+	cur.buckets[rt_bucket(26510)] += 1;
+	cur.count += 1;
+	cur.busy += 1;
+	cur.sum += 26510;
+	cur.max_all = 26510;
+	cur.max = 26510;
+	cur.max_epoch = 6;
+	rt_summarize(&cur, &prev, 6, &s);
+	CU_ASSERT(s.count == 1 && s.max == 26510);
+	CU_ASSERT(s.p50 == 26510 && s.p90 == 26510 && s.p99 == 26510);
 }
 
 static int
