@@ -118,6 +118,14 @@ read_file(const char *path, struct post_opts *o)
 		return -errno;
 	}
 	n = fread(o->payload, 1, sizeof(o->payload), f);
+	/* fopen succeeds on a directory; the read is where that fails (EISDIR). */
+	if (ferror(f)) {
+		int err = errno ? errno : EIO;
+
+		fclose(f);
+		fprintf(stderr, "reef-post: cannot read %s: %s\n", path, strerror(err));
+		return -err;
+	}
 	if (n == sizeof(o->payload) && fgetc(f) != EOF) {
 		fclose(f);
 		fprintf(stderr, "reef-post: %s is over the %d-byte payload limit\n", path,

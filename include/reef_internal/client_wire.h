@@ -55,6 +55,11 @@ _Static_assert(offsetof(struct reef_wire_reply, data) == 64, "reply header is on
  * index lines across cores, and those two misses cost more than the record.
  * A cached copy is as untrusted as the index it copies: it is checked the same
  * way, and a record's address is always masked into the ring.
+ *
+ * Every ring has the same geometry, fixed at compile time
+ * (REEF_CLIENT_RING_RECORDS records of REEF_RECRING_STRIDE bytes): the count
+ * and size in the header are written for readers' information and never used,
+ * because a client can write its own ring's header.
  */
 struct reef_recring {
 	uint64_t head;
@@ -73,17 +78,24 @@ struct reef_recring {
 
 _Static_assert(sizeof(struct reef_recring) == 192, "ring header");
 
+/* Bytes from one record to the next: a request or a reply, rounded to cache lines. */
+#define REEF_RECRING_STRIDE REEF_ALIGN_UP(sizeof(struct reef_wire_req), (size_t)64)
+_Static_assert(REEF_ALIGN_UP(sizeof(struct reef_wire_reply), (size_t)64) == REEF_RECRING_STRIDE,
+	       "requests and replies take the same room");
+_Static_assert((REEF_CLIENT_RING_RECORDS & (REEF_CLIENT_RING_RECORDS - 1)) == 0,
+	       "ring records are a power of two");
+
 static inline size_t
-reef_recring_memsize(uint32_t count, uint32_t rec_size)
+reef_recring_memsize(void)
 {
-	return sizeof(struct reef_recring) + (size_t)count * REEF_ALIGN_UP(rec_size, 64u);
+	return sizeof(struct reef_recring) + (size_t)REEF_CLIENT_RING_RECORDS * REEF_RECRING_STRIDE;
 }
 
 static inline void
-reef_recring_init(struct reef_recring *r, uint32_t count, uint32_t rec_size)
+reef_recring_init(struct reef_recring *r)
 {
-	r->count = count;
-	r->rec_size = REEF_ALIGN_UP(rec_size, 64u);
+	r->count = REEF_CLIENT_RING_RECORDS;
+	r->rec_size = (uint32_t)REEF_RECRING_STRIDE;
 	r->tail_seen = 0;
 	r->head_seen = 0;
 	__atomic_store_n(&r->head, 0, __ATOMIC_RELAXED);
@@ -93,7 +105,7 @@ reef_recring_init(struct reef_recring *r, uint32_t count, uint32_t rec_size)
 static inline void *
 reef_recring_record(struct reef_recring *r, uint64_t index)
 {
-	return r->records + (size_t)(index & (r->count - 1)) * r->rec_size;
+	return r->records + (size_t)(index & (REEF_CLIENT_RING_RECORDS - 1)) * REEF_RECRING_STRIDE;
 }
 
 /*
@@ -105,10 +117,10 @@ reef_recring_produce_begin(struct reef_recring *r)
 {
 	uint64_t tail = __atomic_load_n(&r->tail, __ATOMIC_RELAXED);
 
-	if (tail - r->head_seen >= r->count) {
+	if (tail - r->head_seen >= REEF_CLIENT_RING_RECORDS) {
 		/* Acquire: the consumer finished reading a record before moving head past it. */
 		r->head_seen = __atomic_load_n(&r->head, __ATOMIC_ACQUIRE);
-		if (tail - r->head_seen >= r->count) {
+		if (tail - r->head_seen >= REEF_CLIENT_RING_RECORDS) {
 			return NULL;
 		}
 	}
@@ -139,7 +151,7 @@ reef_recring_peek(struct reef_recring *r, bool *corrupt)
 		tail = __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE);
 		r->tail_seen = tail;
 	}
-	*corrupt = tail - head > r->count;
+	*corrupt = tail - head > REEF_CLIENT_RING_RECORDS;
 	if (tail == head || *corrupt) {
 		return NULL;
 	}
@@ -166,18 +178,14 @@ reef_recring_fill(const struct reef_recring *r)
 static inline size_t
 reef_client_req_ring_size(void)
 {
-	return REEF_ALIGN_UP(
-		reef_recring_memsize(REEF_CLIENT_RING_RECORDS, sizeof(struct reef_wire_req)),
-		(size_t)4096);
+	return REEF_ALIGN_UP(reef_recring_memsize(), (size_t)4096);
 }
 
 static inline size_t
 reef_client_area_size(void)
 {
-	return reef_client_req_ring_size() +
-	       REEF_ALIGN_UP(reef_recring_memsize(REEF_CLIENT_RING_RECORDS,
-						  sizeof(struct reef_wire_reply)),
-			     (size_t)4096);
+	/* The reply ring takes the same room as the request ring. */
+	return 2 * reef_client_req_ring_size();
 }
 
 /* IPC between a client and the primary (DPDK multi-process messages). */

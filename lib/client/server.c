@@ -322,8 +322,8 @@ claim(const struct reef_ipc_attach_req *in, struct reef_ipc_attach_reply *out)
 	       (size_t)shm->hdr.index * hdr->client_area_size;
 	conn->req = (struct reef_recring *)area;
 	conn->reply = (struct reef_recring *)(area + reef_client_req_ring_size());
-	reef_recring_init(conn->req, REEF_CLIENT_RING_RECORDS, sizeof(struct reef_wire_req));
-	reef_recring_init(conn->reply, REEF_CLIENT_RING_RECORDS, sizeof(struct reef_wire_reply));
+	reef_recring_init(conn->req);
+	reef_recring_init(conn->reply);
 	conn->pid = in->pid;
 	conn->start_time = start_time;
 	conn->pidfd = pidfd;

@@ -50,6 +50,7 @@ expect 7 "wants a percentage" -- -t worker_1_0 -m reefd.load -d lots -w
 expect 7 "wants a poller id" -- -t 1 -m reef.poller.pause -w
 head -c 1025 /dev/zero >"$payload"
 expect 2 "over the 1024-byte payload limit" -- -t 1 -m reef.ping -f "$payload"
+expect 2 "cannot read /: Is a directory" -- -t 1 -m reef.ping -f /
 expect 2 "say which thread" -- -m reef.ping
 expect 2 "unknown option" -- --frobnicate
 expect 2 "hex byte" -- -t 1 -m reef.ping -x zz

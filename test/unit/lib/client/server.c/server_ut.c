@@ -237,6 +237,39 @@ corrupt_tail_reclaims_only_that_slot(uint64_t tail_delta)
 	ut_client_server_stop();
 }
 
+/* A client that scribbles its rings' geometry changes nothing: the primary never reads it. */
+static void
+forward_ignores_ring_geometry_a_client_writes(void)
+{
+	struct reef_client_reply reply;
+	struct reef_recring *req, *rep;
+	struct reef_client *c;
+	uint32_t slot;
+	int i;
+
+	ut_client_server_start(1);
+	slot = ut_client_attach(&c);
+	req = ut_client_ring(slot, false);
+	rep = ut_client_ring(slot, true);
+	req->count = UINT32_MAX;
+	req->rec_size = UINT32_MAX;
+	rep->count = 1u << 31;
+	rep->rec_size = 1u << 30;
+	/* More than a ring's worth each way, so that every index wraps. */
+	for (i = 0; i < 3 * REEF_CLIENT_RING_RECORDS; i++) {
+		char byte = (char)('a' + i % 26);
+
+		CU_ASSERT_FATAL(reef_client_post(c, 0, "ut.echo", &byte, 1, true, NULL) == 0);
+		ut_poll_threads();
+		CU_ASSERT_FATAL(reef_client_poll_reply(c, &reply) == 0);
+		CU_ASSERT(reply.status == 0 && reply.len == 1 && reply.data[0] == byte);
+	}
+	CU_ASSERT(g_seen.calls == 3 * REEF_CLIENT_RING_RECORDS);
+	CU_ASSERT(ut_client_slot_in_use(slot));
+	reef_client_detach(c);
+	ut_client_server_stop();
+}
+
 static void
 forward_corrupt_tail_ahead_reclaims_slot(void)
 {
@@ -816,6 +849,7 @@ add_tests(CU_pSuite suite)
 	UT_ADD(suite, forward_exited_thread_replies_esrch);
 	UT_ADD(suite, forward_unregistered_handler_id_replies_enoent);
 	UT_ADD(suite, forward_oversized_record_replies_emsgsize);
+	UT_ADD(suite, forward_ignores_ring_geometry_a_client_writes);
 	UT_ADD(suite, forward_corrupt_tail_ahead_reclaims_slot);
 	UT_ADD(suite, forward_corrupt_tail_behind_reclaims_slot);
 	UT_ADD(suite, forward_without_want_reply_sends_nothing);
