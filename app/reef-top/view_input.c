@@ -138,6 +138,30 @@ input_key(struct view *v, int key)
 	}
 }
 
+/* Scroll a popup by key; false when key is not a scrolling key. */
+static bool
+popup_scroll_key(struct view *v, int key)
+{
+	switch (key) {
+	case KEY_UP:
+	case 'k':
+		v->popup_scroll--;
+		return true;
+	case KEY_DOWN:
+	case 'j':
+		v->popup_scroll++;
+		return true;
+	case KEY_PPAGE:
+		v->popup_scroll -= 10;
+		return true;
+	case KEY_NPAGE:
+		v->popup_scroll += 10;
+		return true;
+	default:
+		return false;
+	}
+}
+
 static void
 popup_key(struct view *v, int key)
 {
@@ -145,24 +169,8 @@ popup_key(struct view *v, int key)
 
 	if (v->popup == POPUP_HELP) {
 		/* On a short screen the help scrolls; any other key closes it. */
-		switch (key) {
-		case KEY_UP:
-		case 'k':
-			v->popup_scroll--;
-			break;
-		case KEY_DOWN:
-		case 'j':
-			v->popup_scroll++;
-			break;
-		case KEY_PPAGE:
-			v->popup_scroll -= 10;
-			break;
-		case KEY_NPAGE:
-			v->popup_scroll += 10;
-			break;
-		default:
+		if (!popup_scroll_key(v, key)) {
 			v->popup = POPUP_NONE;
-			break;
 		}
 		return;
 	}
@@ -193,21 +201,10 @@ popup_key(struct view *v, int key)
 		}
 		return;
 	}
+	if (popup_scroll_key(v, key)) {
+		return;
+	}
 	switch (key) {
-	case KEY_UP:
-	case 'k':
-		v->popup_scroll--;
-		break;
-	case KEY_DOWN:
-	case 'j':
-		v->popup_scroll++;
-		break;
-	case KEY_PPAGE:
-		v->popup_scroll -= 10;
-		break;
-	case KEY_NPAGE:
-		v->popup_scroll += 10;
-		break;
 	case 'P':
 		act_on_poller(v, false);
 		break;
