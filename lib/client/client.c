@@ -68,15 +68,14 @@ mono_ns(void)
 }
 
 /*
- * Whether the primary is still serving; checks its process at most every
- * ALIVE_CHECK_NS. Timed in ticks, not clock_gettime: a post reads the tick
- * counter anyway, and the system clock would cost more than the post.
+ * Whether the primary is still serving at tick now; checks its process at
+ * most every ALIVE_CHECK_NS. Timed in ticks, not clock_gettime: a post reads
+ * the tick counter anyway (its post_tsc), and the system clock would cost
+ * more than the post.
  */
 static bool
-primary_serving(struct reef_client *c, bool force)
+primary_serving(struct reef_client *c, bool force, uint64_t now)
 {
-	uint64_t now;
-
 	if (c->primary_gone) {
 		return false;
 	}
@@ -84,7 +83,6 @@ primary_serving(struct reef_client *c, bool force)
 		c->primary_gone = true;
 		return false;
 	}
-	now = reef_get_ticks();
 	if (force || now - c->last_alive_tick >= c->alive_check_ticks) {
 		c->last_alive_tick = now;
 		if (!reef_shm_primary_alive(c->region)) {
@@ -242,7 +240,7 @@ reef_client_detach(struct reef_client *c)
 	}
 	in.slot = c->slot;
 	in.gen = c->gen;
-	if (primary_serving(c, true)) {
+	if (primary_serving(c, true, reef_get_ticks())) {
 		memset(&req, 0, sizeof(req));
 		memcpy(req.param, &in, sizeof(in));
 		req.len = sizeof(in);
@@ -331,7 +329,7 @@ reef_client_post(struct reef_client *c, uint64_t thread_id, const char *handler,
 		 const void *payload, size_t len, bool want_reply, uint64_t *request_id)
 {
 	struct reef_wire_req *rec;
-	uint64_t one = 1;
+	uint64_t one = 1, now;
 	uint32_t id;
 
 	if (len > REEF_MSG_PAYLOAD_MAX) {
@@ -343,7 +341,8 @@ reef_client_post(struct reef_client *c, uint64_t thread_id, const char *handler,
 		REEF_ERRLOG("no payload given for a length of %zu bytes\n", len);
 		return -EINVAL;
 	}
-	if (!primary_serving(c, false)) {
+	now = reef_get_ticks();
+	if (!primary_serving(c, false, now)) {
 		report_gone(c);
 		return -ESHUTDOWN;
 	}
@@ -361,7 +360,7 @@ reef_client_post(struct reef_client *c, uint64_t thread_id, const char *handler,
 	rec->handler_id = id;
 	rec->flags = want_reply ? REEF_WIRE_WANT_REPLY : 0;
 	rec->len = (uint32_t)len;
-	rec->post_tsc = reef_get_ticks();
+	rec->post_tsc = now;
 	if (len > 0) {
 		memcpy(rec->payload, payload, len);
 	}
@@ -399,7 +398,7 @@ reef_client_poll_reply(struct reef_client *c, struct reef_client_reply *reply)
 {
 	int rc = take_reply(c, reply);
 
-	if (rc == -EAGAIN && !primary_serving(c, false)) {
+	if (rc == -EAGAIN && !primary_serving(c, false, reef_get_ticks())) {
 		return -ESHUTDOWN;
 	}
 	return rc;
@@ -439,7 +438,7 @@ reef_client_call(struct reef_client *c, uint64_t thread_id, const char *handler,
 		if (spinning && polls % SPIN_POLLS_PER_CLOCK != 0) {
 			continue;
 		}
-		if (!primary_serving(c, false)) {
+		if (!primary_serving(c, false, reef_get_ticks())) {
 			report_gone(c);
 			return -ESHUTDOWN;
 		}
